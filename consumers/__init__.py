@@ -1,0 +1,1 @@
+"""Consumers: pure normalize() and detect(), and the stage adapters that run them."""

@@ -1,0 +1,69 @@
+"""``newsstream dev kafka up|down|status|tool``: a real local Kafka broker without Docker."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from newsstream import devkafka
+from newsstream.log import setup_logging
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    dev = subparsers.add_parser("dev", help="development helpers: local Kafka broker, demo feed server")
+    dev_sub = dev.add_subparsers(dest="dev_command", metavar="WHAT")
+    kafka = dev_sub.add_parser(
+        "kafka",
+        help="a local Apache Kafka broker (KRaft) from Maven-resolved jars",
+        description=f"Run Apache Kafka {devkafka.kafka_version()} locally from jars resolved by Maven into "
+        f"{devkafka.LIBS} (data and logs beside them). Needs Java 17+ and Maven.",
+    )
+    kafka_sub = kafka.add_subparsers(dest="kafka_command", metavar="ACTION")
+    up = kafka_sub.add_parser("up", help="resolve jars, format once, start, wait until it answers")
+    up.add_argument("--brokers", type=int, choices=(1, 3), default=1, help="1 (default) or a 3-node cluster")
+    up.add_argument("--timeout", type=float, default=devkafka.READY_TIMEOUT_S, help="seconds to wait (60)")
+    up.set_defaults(handler=_up)
+    down = kafka_sub.add_parser("down", help="stop the broker(s) started by 'up'")
+    down.add_argument("--brokers", type=int, choices=(1, 3), default=1)
+    down.set_defaults(handler=_down)
+    status = kafka_sub.add_parser("status", help="up or down, bootstrap address, Kafka version")
+    status.add_argument("--brokers", type=int, choices=(1, 3), default=1)
+    status.set_defaults(handler=_status)
+    tool = kafka_sub.add_parser(
+        "tool",
+        help="run one of Kafka's own tools from the same jars",
+        description="Known tools: " + ", ".join(sorted(devkafka.TOOLS)),
+    )
+    tool.add_argument("name", help="tool name, e.g. kafka-topics")
+    tool.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the tool")
+    tool.set_defaults(handler=_tool)
+
+
+def _up(args: argparse.Namespace) -> int:
+    setup_logging("console")
+    started = time.monotonic()
+    bootstrap, fresh = devkafka.up(args.brokers, args.timeout)
+    if fresh:
+        print(f"Kafka {devkafka.kafka_version()} is up at {bootstrap} ({time.monotonic() - started:.1f} s)")
+    else:
+        print(f"Kafka {devkafka.kafka_version()} was already up at {bootstrap}")
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    print("stopped the local Kafka broker" if devkafka.down(args.brokers) else "no local Kafka broker was running")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    info = devkafka.status(args.brokers)
+    print(f"{info['state']}  bootstrap={info['bootstrap_servers']}  kafka={info['kafka_version']}  "
+          f"pids={info['pids'] or '-'}  log={info['log']}")
+    return 0 if info["state"] == "up" else 1
+
+
+def _tool(args: argparse.Namespace) -> int:
+    rest = list(args.args)
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    return devkafka.run_tool(args.name, rest)

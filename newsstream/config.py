@@ -1,0 +1,197 @@
+"""One typed configuration object, read from environment variables once at start-up.
+
+Every variable the project reads is named here; docker-compose.yml and the README use the same
+names. A malformed value stops start-up with a :class:`ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from newsstream.errors import ConfigError
+
+#: Default metrics/health port of each stage, so several stages can share one host.
+DEFAULT_METRICS_PORTS: dict[str, int] = {
+    "produce": 9101,
+    "normalize": 9102,
+    "detect-corrections": 9103,
+    "pages": 9104,
+    "feeds-serve": 9105,
+}
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """How to reach and authenticate to the Kafka cluster."""
+
+    bootstrap_servers: str = "localhost:9092"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments shared by every kafka-python client."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()],
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password
+        if self.ssl_cafile:
+            options["ssl_cafile"] = self.ssl_cafile
+        return options
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names (DESIGN.md's table); each is configurable."""
+
+    raw: str = "news.raw.v1"
+    normalized: str = "news.normalized.v1"
+    corrections: str = "news.corrections.v1"
+    dlq: str = "news.dlq.v1"
+    detector_state: str = "news.detector-state.v1"
+    titles: str = "news.titles.v1"
+    producer_state: str = "news.producer-state.v1"
+    page_schedule: str = "news.page-schedule.v1"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a newsstream process reads from its environment."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: Topics = Topics()
+    feeds_file: Path = Path("feeds.toml")
+    state_dir: Path = Path(".newsstream")
+    metrics_port: int | None = None
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - containers must expose it; override to bind locally
+    allow_private_addresses: bool = False
+    log_format: str = "console"
+    log_level: str = "INFO"
+    user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
+    partitions: int = 3
+    replication_factor: int = 1
+
+    def port_for(self, stage: str) -> int:
+        """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
+        if self.metrics_port is not None:
+            return self.metrics_port
+        return DEFAULT_METRICS_PORTS.get(stage, 9100)
+
+    def with_overrides(self, **changes: Any) -> Config:
+        """A copy with some fields replaced (CLI flags override the environment)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Read and validate every variable; raise ConfigError naming the first bad one."""
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        protocol = reader.choice("KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOLS, "PLAINTEXT")
+        mechanism = reader.optional_choice("KAFKA_SASL_MECHANISM", SASL_MECHANISMS)
+        if protocol.startswith("SASL") and mechanism is None:
+            raise ConfigError(f"KAFKA_SASL_MECHANISM must be set when KAFKA_SECURITY_PROTOCOL={protocol}")
+        kafka = KafkaSettings(
+            bootstrap_servers=reader.text("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+            security_protocol=protocol,
+            sasl_mechanism=mechanism,
+            sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
+            sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+        )
+        defaults = Topics()
+        topics = Topics(
+            raw=reader.text("NEWSSTREAM_TOPIC_RAW", defaults.raw),
+            normalized=reader.text("NEWSSTREAM_TOPIC_NORMALIZED", defaults.normalized),
+            corrections=reader.text("NEWSSTREAM_TOPIC_CORRECTIONS", defaults.corrections),
+            dlq=reader.text("NEWSSTREAM_TOPIC_DLQ", defaults.dlq),
+            detector_state=reader.text("NEWSSTREAM_TOPIC_DETECTOR_STATE", defaults.detector_state),
+            titles=reader.text("NEWSSTREAM_TOPIC_TITLES", defaults.titles),
+            producer_state=reader.text("NEWSSTREAM_TOPIC_PRODUCER_STATE", defaults.producer_state),
+            page_schedule=reader.text("NEWSSTREAM_TOPIC_PAGE_SCHEDULE", defaults.page_schedule),
+        )
+        default_format = "console" if sys.stderr.isatty() else "json"
+        return cls(
+            kafka=kafka,
+            topics=topics,
+            feeds_file=Path(reader.text("NEWSSTREAM_FEEDS", "feeds.toml")),
+            state_dir=Path(reader.text("NEWSSTREAM_STATE_DIR", ".newsstream")),
+            metrics_port=reader.optional_port("NEWSSTREAM_METRICS_PORT"),
+            metrics_host=reader.text("NEWSSTREAM_METRICS_HOST", "0.0.0.0"),  # noqa: S104
+            allow_private_addresses=reader.flag("NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES", False),
+            log_format=reader.choice("NEWSSTREAM_LOG_FORMAT", ("json", "console"), default_format),
+            log_level=reader.choice("NEWSSTREAM_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+            user_agent=reader.text("NEWSSTREAM_USER_AGENT", cls.user_agent),
+            partitions=reader.positive_int("NEWSSTREAM_PARTITIONS", 3),
+            replication_factor=reader.positive_int("NEWSSTREAM_REPLICATION_FACTOR", 1),
+        )
+
+
+class _Reader:
+    """Typed accessors over an environment mapping; each error names its variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def text(self, name: str, default: str) -> str:
+        value = self.env.get(name, "").strip()
+        return value or default
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return default
+        for option in allowed:
+            if value.lower() == option.lower():
+                return option
+        raise ConfigError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+
+    def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        return self.choice(name, allowed, "") or None
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.env.get(name, "").strip().lower()
+        if not value:
+            return default
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no)")
+
+    def positive_int(self, name: str, default: int) -> int:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not an integer") from None
+        if number < 1:
+            raise ConfigError(f"{name}={value!r} must be at least 1")
+        return number
+
+    def optional_port(self, name: str) -> int | None:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            port = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a port number (an integer 0-65535)") from None
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{name}={value!r} is out of range (0-65535)")
+        return port

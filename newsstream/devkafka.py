@@ -1,0 +1,371 @@
+"""A real Apache Kafka broker for development and CI, run from Maven-resolved jars (no Docker).
+
+``up`` resolves jars when missing, formats the KRaft storage once, starts the broker as a
+background process with its log in a file, and returns only when a metadata request succeeds.
+``down`` stops it with SIGTERM (controlled shutdown) and escalates to SIGKILL only after a wait.
+With ``brokers=3`` it runs a three-node cluster, each node a broker and a controller.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsstream.errors import DevBrokerError
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POM = REPO_ROOT / "dev" / "kafka" / "pom.xml"
+BROKER_LOG_CONFIG = REPO_ROOT / "dev" / "kafka" / "log4j2-broker.properties"
+TOOLS_LOG_CONFIG = REPO_ROOT / "dev" / "kafka" / "log4j2-tools.properties"
+CACHE = Path(os.environ.get("NEWSSTREAM_KAFKA_HOME", REPO_ROOT / ".cache" / "kafka"))
+LIBS = CACHE / "libs"
+READY_TIMEOUT_S = 60.0
+
+#: Kafka's own tools, by the names of the scripts in Kafka's tarball.
+TOOLS: dict[str, str] = {
+    "kafka-topics": "org.apache.kafka.tools.TopicCommand",
+    "kafka-console-consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "kafka-console-producer": "org.apache.kafka.tools.ConsoleProducer",
+    "kafka-consumer-groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+    "kafka-producer-perf-test": "org.apache.kafka.tools.ProducerPerformance",
+    "kafka-consumer-perf-test": "org.apache.kafka.tools.ConsumerPerformance",
+    "kafka-configs": "org.apache.kafka.tools.ConfigCommand",
+    "kafka-transactions": "org.apache.kafka.tools.TransactionsCommand",
+    "kafka-get-offsets": "org.apache.kafka.tools.GetOffsetShell",
+    "kafka-metadata-quorum": "org.apache.kafka.tools.MetadataQuorumCommand",
+    "kafka-storage": "kafka.tools.StorageTool",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One broker+controller process of the local cluster."""
+
+    node_id: int
+    broker_port: int
+    controller_port: int
+    home: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "broker.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "server.log"
+
+    @property
+    def console_file(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    @property
+    def properties(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.broker_port}"
+
+
+def nodes(count: int = 1) -> list[Node]:
+    """Single node: 9092/9093. Cluster: brokers 19092.., controllers 19192.."""
+    if count == 1:
+        return [Node(1, 9092, 9093, CACHE / "single")]
+    return [Node(i, 19091 + i, 19191 + i, CACHE / f"cluster-{i}") for i in range(1, count + 1)]
+
+
+def bootstrap_servers(count: int = 1) -> str:
+    return ",".join(n.bootstrap for n in nodes(count))
+
+
+def kafka_version() -> str:
+    """The pinned version, read from the resolved broker jar (or the pom when unresolved)."""
+    for jar in LIBS.glob("kafka_2.13-*.jar"):
+        return jar.name.removeprefix("kafka_2.13-").removesuffix(".jar")
+    text = POM.read_text()
+    start = text.index("<kafka.version>") + len("<kafka.version>")
+    return text[start : text.index("</kafka.version>")]
+
+
+def _require(program: str, install_hint: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        raise DevBrokerError(f"{program} was not found on PATH: install {install_hint} to run the dev broker.")
+    return path
+
+
+def ensure_jars() -> None:
+    """Resolve the broker and tools jars from Maven Central into ``.cache/kafka/libs`` if missing."""
+    _require("java", "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
+    if any(LIBS.glob("kafka_2.13-*.jar")) and any(LIBS.glob("kafka-tools-*.jar")):
+        return
+    mvn = _require("mvn", "Apache Maven (Debian: apt-get install maven)")
+    log.info("resolving Kafka jars from Maven Central (first run only)")
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [mvn, "-B", "-q", "-f", str(POM), f"-Djars.dir={LIBS}", "package"],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise DevBrokerError(f"resolving Kafka jars with Maven failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    log.info("Kafka jars resolved in %.1f s", time.monotonic() - started)
+
+
+def _java_command(main_class: str, log_config: Path, heap: str, logs_dir: Path | None = None) -> list[str]:
+    command = [
+        _require("java", "a Java 17+ runtime"),
+        f"-Xms{heap}" if heap != "tool" else "-Xms64m",
+        "-Xmx1g" if heap != "tool" else "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={log_config}",
+    ]
+    if logs_dir is not None:
+        command.append(f"-Dkafka.logs.dir={logs_dir}")
+    command += ["-cp", str(LIBS / "*"), main_class]
+    return command
+
+
+def _write_properties(node: Node, all_nodes: list[Node]) -> None:
+    quorum = ",".join(f"127.0.0.1:{n.controller_port}" for n in all_nodes)
+    replication = min(3, len(all_nodes))
+    lines = [
+        "process.roles=broker,controller",
+        f"node.id={node.node_id}",
+        f"controller.quorum.bootstrap.servers={quorum}",
+        f"listeners=PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.broker_port},"
+        f"CONTROLLER://127.0.0.1:{node.controller_port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"log.dirs={node.data_dir}",
+        "num.partitions=3",
+        f"default.replication.factor={replication}",
+        f"offsets.topic.replication.factor={replication}",
+        f"transaction.state.log.replication.factor={replication}",
+        f"transaction.state.log.min.isr={min(2, replication)}",
+        f"share.coordinator.state.topic.replication.factor={replication}",
+        f"share.coordinator.state.topic.min.isr={min(2, replication)}",
+        "offsets.topic.num.partitions=6",
+        "transaction.state.log.num.partitions=6",
+        "group.initial.rebalance.delay.ms=0",
+        "log.retention.hours=168",
+        "log.segment.bytes=104857600",
+        "log.cleaner.dedupe.buffer.size=33554432",
+        "auto.create.topics.enable=false",
+    ]
+    node.properties.write_text("\n".join(lines) + "\n")
+
+
+def _format(node: Node, all_nodes: list[Node], cluster_id: str) -> None:
+    if (node.data_dir / "meta.properties").exists():
+        return
+    command = _java_command("kafka.tools.StorageTool", TOOLS_LOG_CONFIG, "tool")
+    command += ["format", "-t", cluster_id, "-c", str(node.properties)]
+    if len(all_nodes) == 1:
+        command.append("--standalone")
+    else:
+        voters = ",".join(
+            f"{n.node_id}@127.0.0.1:{n.controller_port}:{_directory_id(n)}" for n in all_nodes
+        )
+        command += ["--initial-controllers", voters]
+    result = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+    if result.returncode != 0:
+        raise DevBrokerError(f"formatting {node.data_dir} failed:\n{result.stdout}{result.stderr}")
+
+
+def _directory_id(node: Node) -> str:
+    """A stable per-node directory id for the initial controller set (Kafka's base64 UUID form)."""
+    import base64
+
+    raw = uuid.uuid5(uuid.NAMESPACE_URL, f"newsstream-dev-{node.node_id}").bytes
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _pid_alive(node: Node) -> int | None:
+    try:
+        pid = int(node.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    # Guard against pid reuse: the process must be a Kafka broker using our properties file.
+    if b"kafka.Kafka" in cmdline and str(node.properties).encode() in cmdline:
+        return pid
+    return None
+
+
+def _exited(node: Node) -> bool:
+    """True when the node's recorded process is gone or a zombie (a just-started JVM may not yet
+    show its final command line, so this does not use the cmdline check of ``_pid_alive``)."""
+    try:
+        pid = int(node.pid_file.read_text().strip())
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ValueError, IndexError, OSError):
+        return True
+    return state in ("Z", "X")
+
+
+def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
+    """True when a metadata round trip to ``bootstrap`` succeeds."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap.split(","),
+            request_timeout_ms=int(timeout_s * 1000),
+            client_id="newsstream-dev",
+        )
+    except (KafkaError, OSError):
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        admin.close()
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log written)"
+
+
+def start_node(node: Node, all_nodes: list[Node]) -> int:
+    """Start one node's process if it is not running; return its pid."""
+    pid = _pid_alive(node)
+    if pid is not None:
+        return pid
+    (node.home / "logs").mkdir(parents=True, exist_ok=True)
+    command = _java_command("kafka.Kafka", BROKER_LOG_CONFIG, "512m", node.home / "logs")
+    command.append(str(node.properties))
+    with node.console_file.open("ab") as console:
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    node.pid_file.write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def up(brokers: int = 1, timeout_s: float = READY_TIMEOUT_S) -> tuple[str, bool]:
+    """Start the local broker(s); return (bootstrap servers, True if started now, False if already up)."""
+    all_nodes = nodes(brokers)
+    bootstrap = bootstrap_servers(brokers)
+    if all(_pid_alive(n) for n in all_nodes) and answers(bootstrap):
+        return bootstrap, False
+    ensure_jars()
+    cluster_file = CACHE / ("cluster-id" if brokers == 1 else f"cluster-id-{brokers}")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if not cluster_file.exists():
+        cluster_file.write_text(_random_cluster_id() + "\n")
+    cluster_id = cluster_file.read_text().strip()
+    for node in all_nodes:
+        node.home.mkdir(parents=True, exist_ok=True)
+        _write_properties(node, all_nodes)
+        _format(node, all_nodes, cluster_id)
+    for node in all_nodes:
+        start_node(node, all_nodes)
+    wait_ready(all_nodes, timeout_s)
+    return bootstrap, True
+
+
+def wait_ready(all_nodes: list[Node], timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Block until every node answers a metadata request, or raise with the log tail."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(all_nodes)
+    while pending:
+        node = pending[0]
+        if _exited(node):
+            raise DevBrokerError(
+                f"Kafka node {node.node_id} exited during start-up; last lines of {node.log_file}:\n"
+                f"{_tail(node.log_file)}\n--- console ---\n{_tail(node.console_file, 20)}"
+            )
+        if answers(node.bootstrap, timeout_s=2.0):
+            pending.pop(0)
+            continue
+        if time.monotonic() > deadline:
+            raise DevBrokerError(
+                f"Kafka node {node.node_id} did not answer a metadata request at {node.bootstrap} within "
+                f"{timeout_s:.0f} s; last lines of {node.log_file}:\n{_tail(node.log_file)}"
+            )
+        time.sleep(0.3)
+
+
+def _random_cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def stop_node(node: Node, timeout_s: float = 30.0, sig: int = signal.SIGTERM) -> bool:
+    """Stop one node (SIGTERM, then SIGKILL after ``timeout_s``); True if one was running."""
+    pid = _pid_alive(node)
+    if pid is None:
+        node.pid_file.unlink(missing_ok=True)
+        return False
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout_s
+    while _pid_alive(node) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _pid_alive(node) is not None:
+        log.warning("node %d ignored SIGTERM for %.0f s; sending SIGKILL", node.node_id, timeout_s)
+        os.kill(pid, signal.SIGKILL)
+        while _pid_alive(node) is not None:
+            time.sleep(0.1)
+    node.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def down(brokers: int = 1) -> bool:
+    """Stop the local broker(s) started by ``up``; True if any was running."""
+    stopped = [stop_node(n) for n in reversed(nodes(brokers))]
+    return any(stopped)
+
+
+def status(brokers: int = 1) -> dict[str, object]:
+    """Whether the local broker(s) run and answer, with bootstrap address and version."""
+    all_nodes = nodes(brokers)
+    pids = [_pid_alive(n) for n in all_nodes]
+    bootstrap = bootstrap_servers(brokers)
+    answering = any(pids) and answers(bootstrap)
+    return {
+        "state": "up" if answering else "down",
+        "bootstrap_servers": bootstrap,
+        "kafka_version": kafka_version(),
+        "pids": [p for p in pids if p],
+        "log": str(all_nodes[0].log_file),
+    }
+
+
+def tool_command(name: str, args: list[str]) -> list[str]:
+    """The java command line running Kafka's tool ``name`` from the same jars."""
+    if name not in TOOLS:
+        raise DevBrokerError(f"unknown Kafka tool {name!r}; known: {', '.join(sorted(TOOLS))}")
+    ensure_jars()
+    return _java_command(TOOLS[name], TOOLS_LOG_CONFIG, "tool") + list(args)
+
+
+def run_tool(name: str, args: list[str]) -> int:
+    """Run one of Kafka's tools in the foreground; return its exit code."""
+    return subprocess.call(tool_command(name, args))  # noqa: S603
