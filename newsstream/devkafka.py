@@ -148,8 +148,7 @@ def _write_properties(node: Node, all_nodes: list[Node]) -> None:
         f"node.id={node.node_id}",
         f"controller.quorum.bootstrap.servers={quorum}",
         f"listeners=PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.broker_port},"
-        f"CONTROLLER://127.0.0.1:{node.controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -180,9 +179,7 @@ def _format(node: Node, all_nodes: list[Node], cluster_id: str) -> None:
     if len(all_nodes) == 1:
         command.append("--standalone")
     else:
-        voters = ",".join(
-            f"{n.node_id}@127.0.0.1:{n.controller_port}:{_directory_id(n)}" for n in all_nodes
-        )
+        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}:{_directory_id(n)}" for n in all_nodes)
         command += ["--initial-controllers", voters]
     result = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:

@@ -15,9 +15,7 @@ from newsstream.config import KafkaSettings
 CLIENT_ID = "newsstream"
 
 
-def make_producer(
-    kafka: KafkaSettings, transactional_id: str | None = None, **overrides: Any
-) -> KafkaProducer:
+def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **overrides: Any) -> KafkaProducer:
     """An idempotent ``acks=all`` producer; transactional when ``transactional_id`` is given."""
     options: dict[str, Any] = {
         **kafka.client_options(),

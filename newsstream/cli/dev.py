@@ -57,8 +57,10 @@ def _down(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     info = devkafka.status(args.brokers)
-    print(f"{info['state']}  bootstrap={info['bootstrap_servers']}  kafka={info['kafka_version']}  "
-          f"pids={info['pids'] or '-'}  log={info['log']}")
+    print(
+        f"{info['state']}  bootstrap={info['bootstrap_servers']}  kafka={info['kafka_version']}  "
+        f"pids={info['pids'] or '-'}  log={info['log']}"
+    )
     return 0 if info["state"] == "up" else 1
 
 

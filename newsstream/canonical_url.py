@@ -1,0 +1,71 @@
+"""Canonical article URLs and the article id derived from them.
+
+Both the producers (to key raw messages) and the normalizer use these, so every version of one
+article, from any feed that syndicates its URL, lands under one id on one partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+#: Query parameters that identify a campaign or a click, never the article.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "cmp", "ref_src",
+        "smid", "smtyp", "sr_share", "ito", "at_medium", "at_campaign", "at_custom1", "at_custom2",
+        "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "icid", "soc_src",
+        "soc_trk", "rss", "feedtype", "spm", "__twitter_impression", "s_cid", "xtor", "guccounter",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "pk_", "piwik_", "hmb_", "oly_", "vero_", "at_", "_ga")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Normalize ``url``: scheme and host lower-cased, default port, fragment and tracking
+    parameters dropped, remaining query parameters sorted, path percent-encoding normalized.
+
+    Idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``. Relative or schemeless
+    strings are returned stripped but otherwise unchanged.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%") or "/"
+    query_pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def article_id(url: str | None, guid: str | None = None, feed_url: str | None = None) -> str:
+    """The stable article id: a hash of the canonical URL, else of the guid scoped by feed.
+
+    The id is ``"u:" + 24 hex chars`` (from a URL) or ``"g:" + 24 hex chars`` (from a guid), so
+    readers can tell which identity it rests on.
+    """
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        digest = hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
+        return f"u:{digest[:24]}"
+    scope = f"{feed_url or ''}\n{guid or url or ''}"
+    if not (guid or url):
+        raise ValueError("an article id needs a link or a guid")
+    return "g:" + hashlib.sha256(scope.encode("utf-8")).hexdigest()[:24]
