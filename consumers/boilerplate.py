@@ -1,0 +1,113 @@
+"""Page chrome and boilerplate removal over paragraphs of plain text.
+
+Three rules, applied in order:
+
+1. **Leading chrome**: before the first real paragraph, short lines that are only a date, the
+   publisher's name, the headline again, or a widget label ("A+ A-") are dropped.
+2. **Chrome lines anywhere**: a paragraph that is, as a whole, a share/subscribe/comment/widget
+   label ("Share this article", "Read more", "Sign up for our newsletter", "Required") or a
+   comment-policy paragraph ("<Outlet> moderates all comments...") is dropped.
+3. **Comment section**: a heading such as "Comments", "Post a comment" or "Leave a reply" in the
+   second half of the text starts the comment section; it and everything after it are dropped,
+   except paragraphs that read as editorial notices.
+
+Editorial notices ("CORRECTION: ...", "UPDATED at 8:35 pm with the correction", "Editor's note:
+...", "An earlier version of this article...") are never dropped: the correction detector reads
+them.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Whole-paragraph chrome labels, compared after :func:`_key` (casefolded, punctuation dropped).
+CHROME_LINES = frozenset(
+    {
+        "a a", "aa", "a a a", "font size", "text size", "print", "email", "e mail", "share", "tweet",
+        "share this", "share this article", "share this story", "share this post", "share article",
+        "share on facebook", "share on twitter", "share on x", "share on linkedin", "share on whatsapp",
+        "share via email", "copy link", "link copied", "read more", "continue reading", "read the full story",
+        "read full article", "read the full article", "click here to read more", "see more", "show more",
+        "sign up for our newsletter", "subscribe to our newsletter", "sign up", "subscribe", "subscribe now",
+        "advertisement", "advertising", "ad", "sponsored", "skip to content", "skip to main content",
+        "listen to this article", "listen", "save", "save article", "bookmark", "related", "related articles",
+        "related stories", "more on this story", "you may also like", "recommended", "most read",
+        "required", "post a comment", "leave a comment", "leave a reply", "add a comment", "comments",
+        "comment", "view comments", "show comments", "join the conversation", "follow us", "facebook",
+        "twitter", "whatsapp", "linkedin", "telegram", "reddit", "pinterest", "image", "photo", "video",
+        "close", "menu", "search", "back to top", "top", "loading", "cancel", "submit", "send",
+    }
+)  # fmt: skip
+#: Headings that open a comment section.
+COMMENT_HEADINGS = frozenset(
+    {
+        "comments", "post a comment", "leave a comment", "leave a reply", "add a comment",
+        "join the conversation", "view comments", "show comments", "reader comments", "discussion",
+    }
+)  # fmt: skip
+_COMMENT_COUNT = re.compile(r"^(?:\d+ comments?|comments? \d+)$")
+_FONT_WIDGET = re.compile(r"^(?:[aA]\s*[+\-−–]\s*){1,3}$")
+_COMMENT_POLICY = re.compile(
+    r"\bmoderates? (?:all )?comments\b|\bcomments? (?:are|will be) (?:moderated|reviewed|pre-?moderated)\b"
+    r"|\b(?:your|all) comments must\b|\bcomments? that do(?:es)? not meet\b|\bcommunity (?:guidelines|standards)\b"
+    r"|\bwe welcome comments\b|\bcomments are (?:not edited|closed)\b|\bto be approved for publication\b",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(
+    r"^(?:\W*)(?:correction|corrections|clarification|editor[’']?s note|note|update|updated|retraction"
+    r"|an earlier version|a previous version|this (?:article|story|post|piece) (?:has been|was|corrects|is)"
+    r"|this corrects|correcci[oó]n|berichtigung|korrektur|rectificaci[oó]n|erratum)\b",
+    re.IGNORECASE,
+)
+_DATE_ONLY = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?"
+    r"(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?(?:\s*[a-z]{2,5})?)?"
+    r"|(?:published|updated|posted|last updated)[: ]",
+    re.IGNORECASE,
+)
+_KEY = re.compile(r"[^\w+]+")
+_LEADING_MAX_WORDS = 8
+
+
+def _key(paragraph: str) -> str:
+    return _KEY.sub(" ", paragraph.casefold()).strip()
+
+
+def is_notice(paragraph: str) -> bool:
+    """True when the paragraph opens like an editorial notice (kept whatever else matches)."""
+    return _NOTICE.match(paragraph) is not None
+
+
+def is_chrome(paragraph: str) -> bool:
+    """True when the whole paragraph is a widget label or comment-policy text."""
+    if len(paragraph) <= 40:
+        key = _key(paragraph)
+        if key in CHROME_LINES or _FONT_WIDGET.match(paragraph) or _COMMENT_COUNT.match(key):
+            return True
+    return _COMMENT_POLICY.search(paragraph) is not None and not is_notice(paragraph)
+
+
+def clean(paragraphs: list[str], *, title: str | None = None, publisher: str | None = None) -> list[str]:
+    """The paragraphs without chrome (see the module docstring for the rules)."""
+    skip_keys = {k for k in (_key(title or ""), _key(publisher or "")) if k}
+    out: list[str] = []
+    leading = True
+    cut_from = (len(paragraphs) + 1) // 2
+    in_comments = False
+    for index, para in enumerate(paragraphs):
+        notice = is_notice(para)
+        if in_comments and not notice:
+            continue
+        if not notice:
+            key = _key(para)
+            if index >= cut_from and (key in COMMENT_HEADINGS or _COMMENT_COUNT.match(key)):
+                in_comments = True
+                continue
+            if is_chrome(para):
+                continue
+            if leading and para.count(" ") < _LEADING_MAX_WORDS and (key in skip_keys or _DATE_ONLY.match(para)):
+                continue
+        leading = False
+        out.append(para)
+    return out

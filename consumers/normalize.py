@@ -1,0 +1,186 @@
+"""``normalize(raw) -> NormalizedArticle``: one RawArticle in, one NormalizedArticle out. Pure.
+
+No Kafka, HTTP or metrics here; the stage adapter feeds it decoded messages and routes a
+:class:`~newsstream.errors.TransformError` to the dead-letter topic. The output matches
+``schemas/normalized-article.v1.json``.
+
+Steps: pick the richest content (content:encoded / Atom content, the longest HTML one, over the
+summary) -> paragraphs through the HTML parser (:mod:`consumers.html_text`) -> chrome removed
+(:mod:`consumers.boilerplate`) -> dateline split off the first paragraph (:mod:`consumers.dateline`)
+-> body_text; the same content sanitized with nh3 -> body_html; dates (:mod:`consumers.dates`);
+canonical URL (a ``<link rel=canonical>`` in the content wins); content hash and simhash
+(:mod:`consumers.simhash`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import nh3
+
+from consumers import boilerplate, dateline, dates, html_text
+from consumers.simhash import simhash_hex
+from newsstream.canonical_url import article_id, canonical_url
+from newsstream.errors import TransformError
+
+_WORD = re.compile(r"\w+")
+_LANG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+_HTTP = ("http://", "https://")
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _choose_content(entry: dict[str, Any]) -> tuple[str, bool, str | None]:
+    """(value, is_html, language) of the richest content: the longest content item, else summary."""
+    best: dict[str, Any] | None = None
+    for item in entry.get("content") or ():
+        if isinstance(item, dict) and _str(item.get("value")):
+            if best is None or len(item["value"]) > len(best["value"]):
+                best = item
+    if best is not None:
+        value = best["value"]
+        kind = (best.get("type") or "").lower()
+        is_html = "html" in kind or html_text.looks_like_html(value)
+        return value, is_html, _str(best.get("language"))
+    summary = _str(entry.get("summary")) or ""
+    return summary, html_text.looks_like_html(summary), None
+
+
+def _language(*candidates: Any) -> str | None:
+    for value in candidates:
+        if isinstance(value, str):
+            value = value.strip()
+            if _LANG.match(value):
+                primary, _, rest = value.replace("_", "-").partition("-")
+                return primary.lower() + ("-" + rest if rest else "")
+    return None
+
+
+def _text_list(values: Any) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values or ():
+        if isinstance(value, str):
+            text = html_text.inline_text(value)
+            if text and text not in seen:
+                seen.add(text)
+                out.append(text)
+    return out
+
+
+def _summary_text(summary: str | None, title: str, publisher: str | None) -> str:
+    if not summary:
+        return ""
+    if html_text.looks_like_html(summary):
+        paras = html_text.paragraphs(summary)
+    else:
+        paras = html_text.text_paragraphs(summary)
+    return "\n\n".join(boilerplate.clean(paras, title=title, publisher=publisher))
+
+
+def sanitize_html(html: str) -> str:
+    """``html`` made safe to embed: nh3's allow-list (no scripts, event handlers, javascript: URLs)."""
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+
+
+def content_hash(title: str, body_text: str) -> str:
+    """SHA-256 (hex) over the normalized title and body, separated by a blank line."""
+    return hashlib.sha256(f"{title}\n\n{body_text}".encode()).hexdigest()
+
+
+def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """The NormalizedArticle for one RawArticle.
+
+    ``now`` is used only when the raw message has no readable ``fetched_at`` (it defaults to the
+    current time then). Raises :class:`TransformError` when the message has no entry, or neither a
+    title nor any text.
+    """
+    if not isinstance(raw, dict):
+        raise TransformError(f"a RawArticle must be a JSON object, not {type(raw).__name__}")
+    entry = raw.get("entry")
+    if not isinstance(entry, dict):
+        raise TransformError("RawArticle has no 'entry' object")
+    feed: dict[str, Any] = raw["feed"] if isinstance(raw.get("feed"), dict) else {}
+    http: dict[str, Any] = raw["http"] if isinstance(raw.get("http"), dict) else {}
+    publisher = html_text.inline_text(_str(feed.get("publisher")) or _str(feed.get("title")) or "") or None
+    feed_url = _str(feed.get("url"))
+
+    title = html_text.inline_text(_str(entry.get("title")) or "")
+    value, is_html, content_language = _choose_content(entry)
+    link = _str(entry.get("link"))
+    guid = _str(entry.get("guid"))
+    url = next(
+        (u.strip() for u in (link, _str(http.get("final_url")), guid) if u and u.strip().lower().startswith(_HTTP)),
+        None,
+    )
+
+    canonical_in_content = None
+    if is_html:
+        paras, canonical_in_content = html_text.extract(value, url)
+        body_html = sanitize_html(value)
+    else:
+        paras = html_text.text_paragraphs(value)
+        body_html = "".join(f"<p>{_escape(p)}</p>" for p in paras)
+    paras = boilerplate.clean(paras, title=title, publisher=publisher)
+    place = None
+    if paras:
+        place, first = dateline.split(paras[0])
+        if place is not None:
+            paras[0] = first
+    body_text = "\n\n".join(paras)
+    if not title and not body_text:
+        raise TransformError("entry has neither a title nor any body text")
+
+    summary_raw = _str(entry.get("summary"))
+    summary_text = body_text if summary_raw == value and not entry.get("content") else None
+    if summary_text is None:
+        summary_text = _summary_text(summary_raw, title, publisher)
+
+    if canonical_in_content and canonical_in_content.lower().startswith(_HTTP):
+        canonical: str | None = canonical_url(canonical_in_content)
+    else:
+        canonical = canonical_url(url) if url else None
+    ident = _str(raw.get("article_id"))
+    if ident is None:
+        try:
+            ident = article_id(canonical or url, guid, feed_url)
+        except ValueError as exc:
+            raise TransformError(f"cannot derive an article id: {exc}") from None
+
+    fetched_at = dates.utc_string({"utc": raw.get("fetched_at"), "raw": None})
+    if fetched_at is None:
+        fetched_at = dates.format_utc(now or datetime.now(UTC))
+    published_at = dates.utc_string(entry.get("published")) or fetched_at
+    updated_at = dates.utc_string(entry.get("updated")) or published_at
+
+    return {
+        "id": ident,
+        "source": raw.get("source") if raw.get("source") in ("feed", "page") else "feed",
+        "url": url,
+        "canonical_url": canonical,
+        "publisher": publisher,
+        "feed_url": feed_url,
+        "title": title,
+        "summary_text": summary_text,
+        "body_text": body_text,
+        "body_html": body_html,
+        "authors": _text_list(entry.get("authors")),
+        "tags": _text_list(entry.get("tags")),
+        "language": _language(entry.get("language"), content_language, feed.get("language")),
+        "published_at": published_at,
+        "updated_at": updated_at,
+        "fetched_at": fetched_at,
+        "content_hash": content_hash(title, body_text),
+        "simhash": simhash_hex(f"{title}\n\n{body_text}"),
+        "word_count": len(_WORD.findall(body_text)),
+        "dateline": place,
+    }
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
