@@ -26,8 +26,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 POM = REPO_ROOT / "dev" / "kafka" / "pom.xml"
 BROKER_LOG_CONFIG = REPO_ROOT / "dev" / "kafka" / "log4j2-broker.properties"
 TOOLS_LOG_CONFIG = REPO_ROOT / "dev" / "kafka" / "log4j2-tools.properties"
+#: Data and logs of the local broker(s); override to run a second, isolated broker (tests do).
 CACHE = Path(os.environ.get("NEWSSTREAM_KAFKA_HOME", REPO_ROOT / ".cache" / "kafka"))
-LIBS = CACHE / "libs"
+LIBS = Path(os.environ.get("NEWSSTREAM_KAFKA_LIBS", REPO_ROOT / ".cache" / "kafka" / "libs"))
+#: Broker port of the single node (its controller listens on the next port).
+BASE_PORT = int(os.environ.get("NEWSSTREAM_DEV_KAFKA_PORT", "9092"))
 READY_TIMEOUT_S = 60.0
 
 #: Kafka's own tools, by the names of the scripts in Kafka's tarball.
@@ -81,10 +84,11 @@ class Node:
 
 
 def nodes(count: int = 1) -> list[Node]:
-    """Single node: 9092/9093. Cluster: brokers 19092.., controllers 19192.."""
+    """Single node: 9092/9093. Cluster: brokers 19093.., controllers 19193.. (offsets from BASE_PORT)."""
     if count == 1:
-        return [Node(1, 9092, 9093, CACHE / "single")]
-    return [Node(i, 19091 + i, 19191 + i, CACHE / f"cluster-{i}") for i in range(1, count + 1)]
+        return [Node(1, BASE_PORT, BASE_PORT + 1, CACHE / "single")]
+    base = BASE_PORT + 10_000
+    return [Node(i, base + i, base + 100 + i, CACHE / f"cluster-{i}") for i in range(1, count + 1)]
 
 
 def bootstrap_servers(count: int = 1) -> str:

@@ -1,0 +1,5 @@
+import sys
+
+from newsstream.cli import main
+
+sys.exit(main())

@@ -1,0 +1,56 @@
+"""``newsstream normalize`` and ``newsstream detect-corrections``: the consuming stages."""
+
+from __future__ import annotations
+
+import argparse
+
+from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.runner import RunnerOptions, run_stage
+
+STAGES = {
+    "normalize": (
+        "consume news.raw.v1, normalize each article, produce news.normalized.v1",
+        "newsstream-normalizer",
+    ),
+    "detect-corrections": (
+        "consume news.normalized.v1, detect corrections, produce news.corrections.v1 (CloudEvents)",
+        "newsstream-detector",
+    ),
+}
+
+EPILOG = """\
+Exactly-once: outputs and consumed offsets are committed in one Kafka transaction; readers of the
+output topics should use isolation.level=read_committed. Messages that fail decoding, schema
+validation or the transform go to news.dlq.v1 with the reason in headers. SIGTERM finishes the
+current batch, commits, and exits 0. Metrics and health: http://HOST:PORT/metrics, /healthz, /readyz.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for name, (summary, group) in STAGES.items():
+        parser = subparsers.add_parser(
+            name, help=summary, description=summary, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        add_kafka_flag(parser)
+        parser.add_argument("--group", default=group, help=f"consumer group id (default {group})")
+        parser.add_argument(
+            "--instance-id",
+            help="stable id of this instance (default NEWSSTREAM_INSTANCE_ID or the host name); part of the "
+            "transactional id, so a restarted instance fences its predecessor",
+        )
+        parser.add_argument("--max-batch", type=int, default=500, help="records per transaction (500)")
+        parser.set_defaults(handler=_run, stage=name)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    options = RunnerOptions(group_id=args.group, max_batch=args.max_batch)
+    if args.instance_id:
+        options.instance_id = args.instance_id
+    if args.stage == "normalize":
+        from consumers.normalize_stage import NormalizeStage
+
+        return run_stage(NormalizeStage, config, options)
+    from consumers.detect_stage import DetectStage
+
+    return run_stage(DetectStage, config, options)

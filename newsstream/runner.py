@@ -1,0 +1,324 @@
+"""The one consume→transform→produce loop every consuming stage shares.
+
+Each poll returns a batch; each record goes through the stage's pure transform; the outputs and
+the consumed offsets are committed in ONE Kafka transaction (``send_offsets_to_transaction`` with
+the consumer's group metadata, KIP-447), so a ``read_committed`` reader downstream sees every
+input's outputs exactly once, across crashes and rebalances. A record the stage cannot process
+goes to the dead-letter topic in the same transaction, with the reason in its headers.
+
+Because a whole batch is processed and committed between two polls, no transaction is ever open
+while the consumer rebalances: revocation needs no flush, only dropping per-partition state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError, ProducerFencedError
+from kafka.structs import OffsetAndMetadata
+from prometheus_client import CollectorRegistry
+
+from newsstream.config import Config
+from newsstream.errors import MessageError
+from newsstream.health import HealthServer
+from newsstream.kafka_clients import make_consumer, make_producer
+from newsstream.log import fields
+from newsstream.shutdown import Shutdown
+from newsstream.stage_metrics import StageMetrics
+
+log = logging.getLogger(__name__)
+
+Headers = list[tuple[str, bytes]]
+#: Inputs larger than this go to the DLQ unread (reason ``too_large``).
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+#: DLQ copies keep at most this much of the original value (the producer's request cap is 4 MiB).
+MAX_DLQ_VALUE_BYTES = 3 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Output:
+    """One record to produce. ``partition`` pins it (changelogs co-partitioned with the input)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = field(default_factory=list)
+    partition: int | None = None
+    #: Epoch seconds of the feed fetch this output derives from, for the end-to-end latency histogram.
+    fetched_at: float | None = None
+
+
+class Stage(Protocol):
+    """What a consuming stage gives the runner: a name, inputs, and a transform."""
+
+    name: str
+
+    def input_topics(self) -> list[str]: ...
+
+    def process(self, record: ConsumerRecord) -> list[Output]:
+        """Transform one record; raise MessageError to send it to the DLQ."""
+        ...
+
+    def on_assigned(self, partitions: set[TopicPartition]) -> None:
+        """Partitions were assigned (restore state for them before any record arrives)."""
+        ...
+
+    def on_revoked(self, partitions: set[TopicPartition]) -> None:
+        """Partitions were revoked (drop their state)."""
+        ...
+
+
+@dataclass
+class RunnerOptions:
+    """Tuning of the loop; defaults suit the pipeline's small JSON messages."""
+
+    group_id: str
+    instance_id: str = field(default_factory=lambda: os.environ.get("NEWSSTREAM_INSTANCE_ID") or socket.gethostname())
+    max_batch: int = 500
+    poll_timeout_ms: int = 500
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    transaction_timeout_ms: int = 30_000
+    consumer_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        revoked = set(revoked)
+        if revoked:
+            log.info("partitions revoked", extra=fields(stage=self.runner.stage.name, partitions=_fmt(revoked)))
+            self.runner.stage.on_revoked(revoked)
+        self.runner.metrics.ready.labels(self.runner.stage.name).set(0)
+
+    def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        assigned = set(assigned)
+        log.info("partitions assigned", extra=fields(stage=self.runner.stage.name, partitions=_fmt(assigned)))
+        if assigned:
+            self.runner.stage.on_assigned(assigned)
+        self.runner.assigned = assigned
+        self.runner.metrics.ready.labels(self.runner.stage.name).set(1 if assigned else 0)
+
+
+def _fmt(partitions: Iterable[TopicPartition]) -> str:
+    return ",".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(partitions))
+
+
+class Runner:
+    """Runs one stage: group membership, batches, transactions, DLQ, metrics, health, shutdown."""
+
+    def __init__(
+        self,
+        stage: Stage,
+        config: Config,
+        options: RunnerOptions,
+        registry: CollectorRegistry | None = None,
+        shutdown: Shutdown | None = None,
+    ) -> None:
+        self.stage = stage
+        self.config = config
+        self.options = options
+        self.registry = registry or CollectorRegistry()
+        self.metrics = StageMetrics(stage.name, self.registry)
+        self.shutdown = shutdown or Shutdown()
+        self.assigned: set[TopicPartition] = set()
+        self.batches = 0
+        self._consumer: Any = None
+        self._producer: Any = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def run(self, serve_health: bool = True) -> int:
+        """Run until shutdown is requested; return the process exit code."""
+        health = None
+        if serve_health:
+            health = HealthServer(
+                self.registry, self.config.metrics_host, self.config.port_for(self.stage.name), ready=self.is_ready
+            ).start()
+            log.info("serving /metrics /healthz /readyz", extra=fields(port=health.port))
+        transactional_id = f"newsstream-{self.stage.name}-{self.options.instance_id}"
+        self._producer = make_producer(
+            self.config.kafka,
+            transactional_id=transactional_id,
+            transaction_timeout_ms=self.options.transaction_timeout_ms,
+        )
+        # Fences a previous incarnation with the same id and aborts its open transaction at once.
+        self._producer.init_transactions()
+        self._consumer = make_consumer(
+            self.config.kafka,
+            self.options.group_id,
+            session_timeout_ms=self.options.session_timeout_ms,
+            heartbeat_interval_ms=self.options.heartbeat_interval_ms,
+            max_poll_records=self.options.max_batch,
+            **self.options.consumer_overrides,
+        )
+        self._consumer.subscribe(self.stage.input_topics(), listener=_Listener(self))
+        log.info(
+            "stage started",
+            extra=fields(
+                stage=self.stage.name,
+                group=self.options.group_id,
+                transactional_id=transactional_id,
+                topics=",".join(self.stage.input_topics()),
+            ),
+        )
+        try:
+            while not self.shutdown.requested:
+                self.run_once()
+        finally:
+            self._close()
+            if health is not None:
+                health.stop()
+        return 0
+
+    def is_ready(self) -> bool:
+        return bool(self.assigned)
+
+    def _close(self) -> None:
+        log.info("stage stopping", extra=fields(stage=self.stage.name, batches=self.batches))
+        self.metrics.ready.labels(self.stage.name).set(0)
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+
+    # --- one batch ---------------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Poll one batch, process it, commit it with its offsets; return records processed."""
+        batch: dict[TopicPartition, list[ConsumerRecord]] = self._consumer.poll(
+            timeout_ms=self.options.poll_timeout_ms, max_records=self.options.max_batch
+        )
+        self._update_lag()
+        records = sum(len(v) for v in batch.values())
+        if not records:
+            return 0
+        self._producer.begin_transaction()
+        produced: dict[str, int] = {}
+        latencies: list[float] = []
+        try:
+            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+            for tp, tp_records in batch.items():
+                for record in tp_records:
+                    for out in self._transform(record):
+                        self._producer.send(
+                            out.topic, key=out.key, value=out.value, headers=out.headers, partition=out.partition
+                        )
+                        produced[out.topic] = produced.get(out.topic, 0) + 1
+                        if out.fetched_at is not None:
+                            latencies.append(out.fetched_at)
+                offsets[tp] = OffsetAndMetadata(tp_records[-1].offset + 1, "", -1)
+            self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
+            self._producer.commit_transaction()
+        except ProducerFencedError:
+            # Another instance owns our transactional id: we are a zombie. Crash; the supervisor restarts.
+            self.metrics.transactions.labels(self.stage.name, "abort").inc()
+            raise
+        except KafkaError as exc:
+            self._abort(batch, exc)
+            return 0
+        now = time.time()
+        self.batches += 1
+        self.metrics.transactions.labels(self.stage.name, "commit").inc()
+        for tp, tp_records in batch.items():
+            self.metrics.consumed.labels(self.stage.name, tp.topic).inc(len(tp_records))
+        for topic, count in produced.items():
+            self.metrics.produced.labels(self.stage.name, topic).inc(count)
+        for fetched_at in latencies:
+            self.metrics.latency.labels(self.stage.name).observe(max(0.0, now - fetched_at))
+        return records
+
+    def _abort(self, batch: dict[TopicPartition, list[ConsumerRecord]], exc: Exception) -> None:
+        """Abort the open transaction and rewind so the batch is processed again."""
+        log.warning(
+            "transaction aborted; the batch will be retried",
+            extra=fields(stage=self.stage.name, error=f"{type(exc).__name__}: {exc}"),
+        )
+        self.metrics.transactions.labels(self.stage.name, "abort").inc()
+        self._producer.abort_transaction()
+        for tp, tp_records in batch.items():
+            if tp in self._consumer.assignment():
+                self._consumer.seek(tp, tp_records[0].offset)
+        # State updated while processing the aborted batch is now ahead of the committed offsets:
+        # reload it from the changelog exactly as after a rebalance.
+        owned = set(self._consumer.assignment())
+        if owned:
+            self.stage.on_revoked(owned)
+            self.stage.on_assigned(owned)
+
+    def _transform(self, record: ConsumerRecord) -> list[Output]:
+        size = len(record.value or b"")
+        if size > MAX_INPUT_BYTES:
+            return [
+                self._dead_letter(
+                    record, "too_large", "MessageTooLarge", f"value is {size} bytes; the limit is {MAX_INPUT_BYTES}"
+                )
+            ]
+        started = time.perf_counter()
+        try:
+            outputs = self.stage.process(record)
+        except MessageError as exc:
+            return [self._dead_letter(record, exc.reason, type(exc).__name__, str(exc))]
+        finally:
+            self.metrics.processing.labels(self.stage.name).observe(time.perf_counter() - started)
+        return outputs
+
+    def _dead_letter(self, record: ConsumerRecord, reason: str, error_class: str, message: str) -> Output:
+        self.metrics.dlq.labels(self.stage.name, reason).inc()
+        log.warning(
+            "message sent to the dead-letter topic",
+            extra=fields(
+                stage=self.stage.name,
+                reason=reason,
+                error=message[:300],
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            ),
+        )
+        value = record.value
+        headers: Headers = [
+            ("stage", self.stage.name.encode()),
+            ("error.reason", reason.encode()),
+            ("error.class", error_class.encode()),
+            ("error.message", message[:1000].encode("utf-8", "replace")),
+            ("source.topic", record.topic.encode()),
+            ("source.partition", str(record.partition).encode()),
+            ("source.offset", str(record.offset).encode()),
+        ]
+        if value is not None and len(value) > MAX_DLQ_VALUE_BYTES:
+            headers.append(("truncated.from", str(len(value)).encode()))
+            value = value[:MAX_DLQ_VALUE_BYTES]
+        return Output(self.config.topics.dlq, record.key, value, headers)
+
+    def _update_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            if high is None:
+                continue
+            try:
+                position = self._consumer.position(tp, timeout_ms=100)
+            except KafkaError:
+                continue
+            if position is not None:
+                self.metrics.lag.labels(self.stage.name, tp.topic, str(tp.partition)).set(max(0, high - position))
+
+
+def decode_headers(headers: Iterable[tuple[str, bytes | None]] | None) -> dict[str, str]:
+    """Record headers as a dict of text (later duplicates win)."""
+    return {k: (v or b"").decode("utf-8", "replace") for k, v in (headers or [])}
+
+
+def run_stage(stage_factory: Callable[[Config], Stage], config: Config, options: RunnerOptions) -> int:
+    """Build the stage, install signal handlers and run it (the CLI's entry for every stage)."""
+    shutdown = Shutdown().install()
+    stage = stage_factory(config)
+    return Runner(stage, config, options, shutdown=shutdown).run()
