@@ -1,0 +1,31 @@
+"""The RSS/Atom/RDF producer: conditional GET, then :func:`producers.parse.parse_feed`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from producers.base import HttpProducer
+from producers.feeds import FeedConfig
+from producers.parse import ParseResult, parse_feed
+
+
+class RssProducer(HttpProducer):
+    """RSS 0.9x/1.0/2.0 and Atom feeds through feedparser (``type = "rss"``, the default)."""
+
+    name = "rss"
+
+    def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        headers: Mapping[str, str],
+        feed: FeedConfig,
+        fetched_at: datetime,
+        http: Mapping[str, Any],
+    ) -> ParseResult:
+        return parse_feed(
+            body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
+        )

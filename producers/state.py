@@ -1,0 +1,178 @@
+"""Per-feed fetch state in one SQLite file: validators, permanent URL, timing, last error, and the
+fingerprints of entries already emitted (bounded per feed).
+
+Why SQLite and not the compacted topic ``news.producer-state.v1``: the state is read and written on
+every poll of every feed, per entry; a local transactional file makes "record a fingerprint only
+after Kafka acknowledged the message" one ``COMMIT``, survives restarts with no restore phase, and
+needs no extra topic round trips. The cost is a volume for ``NEWSSTREAM_STATE_DIR`` in containers;
+a lost volume means one re-emission of each feed's current entries (downstream dedupes by
+``article_id`` + fingerprint), never a lost entry.
+
+Writes happen only from the produce loop's thread; reads for ``feeds status`` may come from another
+process (WAL mode lets them run while the producer writes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsstream import codec
+
+#: Entries remembered per feed (the newest by last sighting); older ones are forgotten.
+MAX_ENTRIES_PER_FEED = 2000
+STATE_FILE = "producer-state.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    current_url TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_outcome TEXT,
+    last_error TEXT,
+    last_fetch_at REAL,
+    last_success_at REAL,
+    next_due_at REAL,
+    consecutive_errors INTEGER NOT NULL DEFAULT 0,
+    timing TEXT
+);
+CREATE TABLE IF NOT EXISTS entries (
+    feed_url TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (feed_url, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_by_age ON entries (feed_url, seen_at);
+"""
+
+
+@dataclass
+class FeedState:
+    """What the store knows of one feed (``url`` is the URL in feeds.toml, the stable key)."""
+
+    url: str
+    current_url: str | None = None  # after a permanent redirect
+    etag: str | None = None
+    last_modified: str | None = None
+    disabled: bool = False
+    last_status: int | None = None
+    last_outcome: str | None = None
+    last_error: str | None = None
+    last_fetch_at: float | None = None
+    last_success_at: float | None = None
+    next_due_at: float | None = None
+    consecutive_errors: int = 0
+    timing: dict[str, Any] | None = None  # producers.schedule.FeedTiming as a dict
+
+    @property
+    def fetch_url(self) -> str:
+        return self.current_url or self.url
+
+
+_FEED_COLUMNS = (
+    "url", "current_url", "etag", "last_modified", "disabled", "last_status", "last_outcome", "last_error",
+    "last_fetch_at", "last_success_at", "next_due_at", "consecutive_errors", "timing",
+)  # fmt: skip
+
+
+class StateStore:
+    """The SQLite-backed store; one instance per process (not thread-safe by design)."""
+
+    def __init__(self, path: Path | str, max_entries_per_feed: int = MAX_ENTRIES_PER_FEED) -> None:
+        path = Path(path)
+        if path.suffix == "" or path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / STATE_FILE
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.max_entries = max_entries_per_feed
+        self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- feeds ---------------------------------------------------------------------------------
+
+    def feed(self, url: str) -> FeedState:
+        row = self._db.execute(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (url,)).fetchone()  # noqa: S608
+        return self._row_to_state(row) if row else FeedState(url=url)
+
+    def all_feeds(self) -> dict[str, FeedState]:
+        rows = self._db.execute(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds").fetchall()  # noqa: S608
+        return {row[0]: self._row_to_state(row) for row in rows}
+
+    @staticmethod
+    def _row_to_state(row: tuple[Any, ...]) -> FeedState:
+        values = dict(zip(_FEED_COLUMNS, row, strict=True))
+        values["disabled"] = bool(values["disabled"])
+        values["timing"] = codec.loads(values["timing"]) if values["timing"] else None
+        return FeedState(**values)
+
+    def _put_feed(self, state: FeedState) -> None:
+        values = [getattr(state, c) for c in _FEED_COLUMNS]
+        values[_FEED_COLUMNS.index("disabled")] = int(state.disabled)
+        values[_FEED_COLUMNS.index("timing")] = codec.dumps(state.timing).decode() if state.timing else None
+        placeholders = ", ".join("?" for _ in _FEED_COLUMNS)
+        self._db.execute(f"INSERT OR REPLACE INTO feeds ({', '.join(_FEED_COLUMNS)}) VALUES ({placeholders})", values)  # noqa: S608
+
+    # --- entries -------------------------------------------------------------------------------
+
+    def fingerprints(self, feed_url: str) -> dict[str, str]:
+        """article_id -> fingerprint of what was last emitted for this feed."""
+        rows = self._db.execute("SELECT article_id, fingerprint FROM entries WHERE feed_url = ?", (feed_url,))
+        return dict(rows.fetchall())
+
+    def commit_poll(
+        self,
+        state: FeedState,
+        emitted: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        seen: Iterable[str] = (),
+        now: float | None = None,
+    ) -> None:
+        """In one transaction: the feed's new state, the fingerprints of acknowledged emits, the
+        sighting time of every entry still in the document, and the per-feed bound."""
+        now = time.time() if now is None else now
+        pairs = list(emitted.items() if isinstance(emitted, Mapping) else emitted)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._put_feed(state)
+            if pairs:
+                db.executemany(
+                    "INSERT OR REPLACE INTO entries (feed_url, article_id, fingerprint, seen_at) VALUES (?, ?, ?, ?)",
+                    [(state.url, aid, fp, now) for aid, fp in pairs],
+                )
+            seen_ids = [(now, state.url, aid) for aid in seen]
+            if seen_ids:
+                db.executemany("UPDATE entries SET seen_at = ? WHERE feed_url = ? AND article_id = ?", seen_ids)
+            if pairs or seen_ids:
+                db.execute(
+                    "DELETE FROM entries WHERE feed_url = ? AND article_id IN ("
+                    " SELECT article_id FROM entries WHERE feed_url = ? ORDER BY seen_at DESC LIMIT -1 OFFSET ?)",
+                    (state.url, state.url, self.max_entries),
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def entry_count(self, feed_url: str) -> int:
+        return int(self._db.execute("SELECT count(*) FROM entries WHERE feed_url = ?", (feed_url,)).fetchone()[0])
