@@ -68,6 +68,8 @@ _DATE_ONLY = re.compile(
 )
 _KEY = re.compile(r"[^\w+]+")
 _LEADING_MAX_WORDS = 8
+#: Longest paragraph that can be a label, a heading or a leading date/publisher line.
+_SHORT = 80
 
 
 def _key(paragraph: str) -> str:
@@ -79,13 +81,20 @@ def is_notice(paragraph: str) -> bool:
     return _NOTICE.match(paragraph) is not None
 
 
+def _is_policy(paragraph: str) -> bool:
+    lowered = paragraph.lower()
+    if "comment" not in lowered and "communit" not in lowered and "publication" not in lowered:
+        return False
+    return _COMMENT_POLICY.search(paragraph) is not None
+
+
 def is_chrome(paragraph: str) -> bool:
     """True when the whole paragraph is a widget label or comment-policy text."""
-    if len(paragraph) <= 40:
+    if len(paragraph) <= _SHORT:
         key = _key(paragraph)
         if key in CHROME_LINES or _FONT_WIDGET.match(paragraph) or _COMMENT_COUNT.match(key):
             return True
-    return _COMMENT_POLICY.search(paragraph) is not None and not is_notice(paragraph)
+    return _is_policy(paragraph) and not is_notice(paragraph)
 
 
 def clean(paragraphs: list[str], *, title: str | None = None, publisher: str | None = None) -> list[str]:
@@ -100,13 +109,16 @@ def clean(paragraphs: list[str], *, title: str | None = None, publisher: str | N
         if in_comments and not notice:
             continue
         if not notice:
-            key = _key(para)
-            if index >= cut_from and (key in COMMENT_HEADINGS or _COMMENT_COUNT.match(key)):
-                in_comments = True
-                continue
-            if is_chrome(para):
-                continue
-            if leading and para.count(" ") < _LEADING_MAX_WORDS and (key in skip_keys or _DATE_ONLY.match(para)):
+            if len(para) <= _SHORT:
+                key = _key(para)
+                if index >= cut_from and (key in COMMENT_HEADINGS or _COMMENT_COUNT.match(key)):
+                    in_comments = True
+                    continue
+                if key in CHROME_LINES or _FONT_WIDGET.match(para) or _COMMENT_COUNT.match(key):
+                    continue
+                if leading and para.count(" ") < _LEADING_MAX_WORDS and (key in skip_keys or _DATE_ONLY.match(para)):
+                    continue
+            if _is_policy(para):
                 continue
         leading = False
         out.append(para)

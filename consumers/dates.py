@@ -2,8 +2,11 @@
 
 Where a date comes from, in order:
 
-1. the producer's parse (``entry.published.utc`` / ``entry.updated.utc``), already UTC;
-2. our own parse of the date as written (``raw``):
+1. a purely numeric date as written (``05-11-2023``, ``05/11/2023 14:30``) is always read by the
+   rules below, even when the producer parsed it: feedparser reads ``05-11-2023`` as 20 November
+   2005;
+2. the producer's parse (``entry.published.utc`` / ``entry.updated.utc``), already UTC;
+3. our own parse of the date as written (``raw``):
    - RFC 822 / 2822 (``Sun, 05 Nov 2023 20:35:00 +0300``), ISO 8601 (``2023-11-05T20:35:00+03:00``,
      ``2023-11-05``), and numeric dates ``D-M-Y`` / ``M-D-Y`` with ``-``, ``/`` or ``.``, an
      optional ``HH:MM[:SS]`` and an optional ``am``/``pm``;
@@ -14,7 +17,7 @@ Where a date comes from, in order:
      so ``05-11-2023`` is 5 November 2023. Month first only when day-first is impossible
      (``11-25-2023`` is 25 November 2023);
    - two-digit years are 20YY; years before 1900 or after 9999 are rejected;
-3. otherwise the fallback the caller gives (``fetched_at`` for ``published_at``; ``published_at``
+4. otherwise the fallback the caller gives (``fetched_at`` for ``published_at``; ``published_at``
    for ``updated_at``).
 """
 
@@ -93,6 +96,11 @@ def utc_string(field: object) -> str | None:
     """The ``YYYY-MM-DDTHH:MM:SSZ`` of a RawArticle date field ``{raw, utc}``, or None."""
     if not isinstance(field, dict):
         return None
+    raw = field.get("raw")
+    if isinstance(raw, str) and _NUMERIC.match(raw):
+        moment = _numeric(raw)  # our day-first reading beats the producer's parse of such dates
+        if moment is not None and _valid(moment) is not None:
+            return format_utc(moment)
     utc = field.get("utc")
     if isinstance(utc, str) and utc:
         if len(utc) == 20 and _CANONICAL.match(utc):
@@ -100,6 +108,5 @@ def utc_string(field: object) -> str | None:
         moment = parse(utc)
         if moment is not None:
             return format_utc(moment)
-    raw = field.get("raw")
     moment = parse(raw) if isinstance(raw, str) else None
     return format_utc(moment) if moment is not None else None

@@ -36,13 +36,12 @@ _DROP_SELECTOR = (
     '[class~="newsletter"],[class~="newsletter-signup"],[class~="font-size"],[class~="advert"],'
     '[class~="advertisement"],[class~="ad-slot"],[aria-hidden="true"]'
 )
-_WS = re.compile(r"\s+")
 _TAG_HINT = re.compile(r"<[A-Za-z!/]|&[#A-Za-z]")
 
 
 def fold(text: str) -> str:
     """One paragraph: NFC, whitespace runs folded to one space, stripped."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def looks_like_html(value: str) -> bool:

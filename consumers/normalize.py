@@ -21,12 +21,10 @@ from typing import Any
 
 import nh3
 
-from consumers import boilerplate, dateline, dates, html_text
-from consumers.simhash import simhash_hex
+from consumers import boilerplate, dateline, dates, html_text, simhash
 from newsstream.canonical_url import article_id, canonical_url
 from newsstream.errors import TransformError
 
-_WORD = re.compile(r"\w+")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 _HTTP = ("http://", "https://")
 
@@ -158,6 +156,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     published_at = dates.utc_string(entry.get("published")) or fetched_at
     updated_at = dates.utc_string(entry.get("updated")) or published_at
 
+    body_words = simhash.tokens(body_text)
     return {
         "id": ident,
         "source": raw.get("source") if raw.get("source") in ("feed", "page") else "feed",
@@ -176,8 +175,8 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         "updated_at": updated_at,
         "fetched_at": fetched_at,
         "content_hash": content_hash(title, body_text),
-        "simhash": simhash_hex(f"{title}\n\n{body_text}"),
-        "word_count": len(_WORD.findall(body_text)),
+        "simhash": f"{simhash.simhash_tokens(simhash.tokens(title) + body_words):016x}",
+        "word_count": len(body_words),
         "dateline": place,
     }
 

@@ -47,23 +47,35 @@ def word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def simhash(text: str) -> int:
-    """The 64-bit SimHash of ``text`` (0 for a text without words)."""
-    tokens = _TOKEN.findall(text.casefold())[:_MAX_TOKENS]
-    if not tokens:
+def tokens(text: str) -> list[str]:
+    """The features of ``text``: its casefolded ``\\w+`` words, in order."""
+    return _TOKEN.findall(text.casefold())
+
+
+def simhash_tokens(words: list[str]) -> int:
+    """The 64-bit SimHash of a token list (0 for no tokens)."""
+    words = words[:_MAX_TOKENS]
+    if not words:
         return 0
     cache = _cache
-    total = 0
-    for token in tokens:
-        spread = cache.get(token)
-        total += spread if spread is not None else _spread(token)
-    half = len(tokens) / 2
+    for word in set(words).difference(cache):
+        _spread(word)
+    try:
+        total = sum(map(cache.__getitem__, words))
+    except KeyError:  # the cache was cleared while filling it: compute without it
+        total = sum(cache.get(w) or _spread(w) for w in words)
+    half = len(words) // 2
     lanes = total.to_bytes(64 * _LANE_BITS // 8, "little")
     result = 0
     for bit in range(64):
-        if int.from_bytes(lanes[bit * 2 : bit * 2 + 2], "little") > half:
+        if lanes[2 * bit] | lanes[2 * bit + 1] << 8 > half:
             result |= 1 << bit
     return result
+
+
+def simhash(text: str) -> int:
+    """The 64-bit SimHash of ``text`` (0 for a text without words)."""
+    return simhash_tokens(tokens(text))
 
 
 def simhash_hex(text: str) -> str:

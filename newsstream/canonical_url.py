@@ -7,7 +7,8 @@ article, from any feed that syndicates its URL, lands under one id on one partit
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 #: Query parameters that identify a campaign or a click, never the article.
 TRACKING_PARAMS = frozenset(
@@ -21,6 +22,24 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "piwik_", "hmb_", "oly_", "vero_", "at_", "_ga")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+#: A percent-escape, a stray "%", or a character a path may not carry unescaped.
+_PATH_CHUNK = re.compile(r"%([0-9A-Fa-f]{2})|%|[^A-Za-z0-9\-._~!$&'()*+,;=:@/]+")
+
+
+def _path_chunk(match: re.Match[str]) -> str:
+    hexpair = match.group(1)
+    if hexpair is not None:
+        char = chr(int(hexpair, 16))
+        return char if char in _UNRESERVED else "%" + hexpair.upper()
+    return quote(match.group(0), safe="")
+
+
+def normalize_path(path: str) -> str:
+    """RFC 3986 normalization of a path: escapes of unreserved characters decoded, other escapes
+    upper-cased, characters a path may not hold (spaces, non-ASCII, a stray "%") escaped. An
+    escaped "/" stays escaped, so the path means what it meant."""
+    return _PATH_CHUNK.sub(_path_chunk, path) or "/"
 
 
 def _is_tracking(name: str) -> bool:
@@ -30,7 +49,8 @@ def _is_tracking(name: str) -> bool:
 
 def canonical_url(url: str) -> str:
     """Normalize ``url``: scheme and host lower-cased, default port, fragment and tracking
-    parameters dropped, remaining query parameters sorted, path percent-encoding normalized.
+    parameters dropped, remaining query parameters sorted by name (repeated names keep their order),
+    path percent-encoding normalized (:func:`normalize_path`).
 
     Idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``. Relative or schemeless
     strings are returned stripped but otherwise unchanged.
@@ -50,9 +70,10 @@ def canonical_url(url: str) -> str:
     netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%") or "/"
+    path = normalize_path(parts.path)
     query_pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    query = urlencode(sorted(query_pairs), doseq=True)
+    query_pairs.sort(key=lambda pair: pair[0])  # stable: repeated keys keep their order
+    query = urlencode(query_pairs)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
