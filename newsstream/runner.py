@@ -130,6 +130,9 @@ class Runner:
         self.options = options
         self.registry = registry or CollectorRegistry()
         self.metrics = StageMetrics(stage.name, self.registry)
+        bind_metrics = getattr(stage, "bind_metrics", None)
+        if bind_metrics is not None:
+            bind_metrics(self.registry)
         self.shutdown = shutdown or Shutdown()
         self.assigned: set[TopicPartition] = set()
         self.batches = 0
@@ -142,7 +145,11 @@ class Runner:
         health = None
         if serve_health:
             health = HealthServer(
-                self.registry, self.config.metrics_host, self.config.port_for(self.stage.name), ready=self.is_ready
+                self.registry,
+                self.config.metrics_host,
+                self.config.port_for(self.stage.name),
+                ready=self.is_ready,
+                alive=getattr(self.stage, "is_alive", lambda: True),
             ).start()
             log.info("serving /metrics /healthz /readyz", extra=fields(port=health.port))
         transactional_id = f"newsstream-{self.stage.name}-{self.options.instance_id}"

@@ -1,0 +1,185 @@
+"""The correction detector stage: news.normalized.v1 → detect() → news.corrections.v1 (CloudEvents).
+
+State per article lives in memory, per input partition, and in the compacted changelog
+``news.detector-state.v1`` (co-partitioned with the input: the state of input partition p is
+written to changelog partition p). It is restored when partitions are assigned. The title index is
+a global table: every instance follows all of ``news.titles.v1``. Events, state updates, title
+records and the consumed offsets are committed in one transaction by the shared runner.
+
+Title-index order matches the offline ``newsstream detect``: an article is looked up in the index
+before its own title is added.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from prometheus_client import CollectorRegistry, Gauge
+
+from consumers.detect import detect
+from consumers.detector_state import ArticleState
+from consumers.title_index import TitleIndex, title_key
+from newsstream import codec
+from newsstream.changelog import GlobalTable, restore
+from newsstream.config import Config
+from newsstream.log import fields
+from newsstream.messages import decode, epoch_seconds, headers_for
+from newsstream.runner import Output
+
+log = logging.getLogger(__name__)
+CE_SOURCE = "newsstream/detect-corrections"
+
+
+def cloudevent_headers(event: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """CloudEvents Kafka protocol binding, binary mode: attributes as ``ce_`` headers."""
+    return [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(event["event_id"]).encode()),
+        ("ce_source", CE_SOURCE.encode()),
+        ("ce_type", f"news.article.{event['type']}".encode()),
+        ("ce_time", str(event["detected_at"]).encode()),
+        ("ce_subject", str(event["article_id"]).encode()),
+        ("ce_dataschema", headers_for("correction-event")[1][1]),
+        *headers_for("correction-event"),
+    ]
+
+
+class DetectStage:
+    """Thin adapter around the pure ``detect()``: state store, title table, event encoding."""
+
+    name = "detect-corrections"
+
+    def __init__(self, config: Config, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self.stores: dict[int, dict[str, ArticleState]] = {}
+        self.titles = TitleIndex()
+        self.lock = threading.Lock()
+        self.table: GlobalTable | None = None
+        self.registry = registry
+        self.corrections: Any = None
+        self.state_size: Any = None
+        self.restore_seconds: Any = None
+        self.index_size: Any = None
+
+    def bind_metrics(self, registry: CollectorRegistry) -> None:
+        """Create this stage's own metrics on the runner's registry."""
+        from prometheus_client import Counter
+
+        self.corrections = Counter(
+            "newsstream_corrections", "Correction events emitted by type", ["type"], registry=registry
+        )
+        for kind in (
+            "correction",
+            "clarification",
+            "update",
+            "retraction",
+            "editors_note",
+            "headline_change",
+            "content_change",
+            "unpublished",
+        ):
+            self.corrections.labels(kind)
+        self.state_size = Gauge(
+            "newsstream_detector_state_articles", "Articles held in the state store", registry=registry
+        )
+        self.state_size.set_function(lambda: sum(len(s) for s in self.stores.values()))
+        self.restore_seconds = Gauge(
+            "newsstream_detector_restore_seconds",
+            "Seconds the last state restore from the changelog took",
+            registry=registry,
+        )
+        self.index_size = Gauge("newsstream_title_index_entries", "Entries in the title index", registry=registry)
+        self.index_size.set_function(lambda: len(self.titles))
+
+    def input_topics(self) -> list[str]:
+        return [self.config.topics.normalized]
+
+    def is_alive(self) -> bool:
+        return self.table is None or self.table.alive()
+
+    # --- assignment ------------------------------------------------------------------------------
+    def on_assigned(self, partitions: set[TopicPartition]) -> None:
+        if self.table is None:
+            started = time.monotonic()
+            self.table = GlobalTable(self.config.kafka, self.config.topics.titles, self._apply_title, self.lock)
+            self.table.start()
+            log.info(
+                "title index loaded",
+                extra=fields(entries=len(self.titles), seconds=round(time.monotonic() - started, 3)),
+            )
+        started = time.monotonic()
+        restored = 0
+        for tp in partitions:
+            store: dict[str, ArticleState] = {}
+            for key, value in restore(self.config.kafka, self.config.topics.detector_state, tp.partition):
+                if value is None:
+                    store.pop(key.decode(), None)
+                else:
+                    store[key.decode()] = ArticleState.from_dict(codec.loads(value))
+            self.stores[tp.partition] = store
+            restored += len(store)
+        elapsed = time.monotonic() - started
+        if self.restore_seconds is not None:
+            self.restore_seconds.set(elapsed)
+        log.info(
+            "state restored from changelog",
+            extra=fields(
+                partitions=sorted(tp.partition for tp in partitions), articles=restored, seconds=round(elapsed, 3)
+            ),
+        )
+
+    def on_revoked(self, partitions: set[TopicPartition]) -> None:
+        for tp in partitions:
+            self.stores.pop(tp.partition, None)
+
+    def _apply_title(self, key: bytes, value: bytes | None) -> None:
+        if value is None:
+            self.titles.remove(key.decode())
+        else:
+            self.titles.add_key(key.decode(), value.decode())
+
+    # --- one record ------------------------------------------------------------------------------
+    def process(self, record: ConsumerRecord) -> list[Output]:
+        article = decode(record.value, "normalized-article")
+        store = self.stores.setdefault(record.partition, {})
+        article_id = article["id"]
+        previous = store.get(article_id)
+        with self.lock:
+            events, state = detect(previous, article, titles=self.titles)
+            new_title_key = None
+            if state is not previous:
+                publisher, title = article.get("publisher"), article.get("title") or ""
+                before = self.titles.get(title_key(publisher, title))
+                new_title_key = self.titles.add(publisher, title, article_id)
+                if before == article_id:
+                    new_title_key = None  # already indexed: no record to write
+        outputs: list[Output] = []
+        fetched_at = epoch_seconds(article.get("fetched_at"))
+        topics = self.config.topics
+        for event in events:
+            outputs.append(
+                Output(
+                    topics.corrections,
+                    article_id.encode(),
+                    codec.dumps(event),
+                    cloudevent_headers(event),
+                    fetched_at=fetched_at,
+                )
+            )
+            if self.corrections is not None:
+                self.corrections.labels(event["type"]).inc()
+        if state is not previous:
+            store[article_id] = state
+            outputs.append(
+                Output(
+                    topics.detector_state, article_id.encode(), codec.dumps(state.to_dict()), partition=record.partition
+                )
+            )
+            if new_title_key is not None:
+                outputs.append(Output(topics.titles, new_title_key.encode(), article_id.encode()))
+        return outputs

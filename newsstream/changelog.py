@@ -1,0 +1,106 @@
+"""Compacted topics as state: restore a changelog partition, and follow a whole topic as a table.
+
+``restore`` reads one partition of a changelog from the beginning to its end (the last stable
+offset, since it reads ``read_committed``) when a stage is assigned the matching input partition.
+``GlobalTable`` keeps every partition of a compacted topic applied to a callback, in a background
+thread, for lookups that any instance may need (the detector's title index).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+
+from newsstream.config import KafkaSettings
+from newsstream.kafka_clients import make_consumer
+
+log = logging.getLogger(__name__)
+Apply = Callable[[bytes, bytes | None], None]
+
+
+def restore(
+    kafka: KafkaSettings, topic: str, partition: int, timeout_s: float = 120
+) -> Iterator[tuple[bytes, bytes | None]]:
+    """Yield (key, value) of every committed record in one changelog partition, oldest first.
+
+    Later records for a key supersede earlier ones; a ``None`` value is a tombstone.
+    """
+    consumer = make_consumer(kafka, None, max_poll_records=2000)
+    tp = TopicPartition(topic, partition)
+    try:
+        consumer.assign([tp])
+        consumer.seek_to_beginning(tp)
+        end = consumer.end_offsets([tp])[tp]
+        deadline = time.monotonic() + timeout_s
+        while consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"restoring {topic}[{partition}] did not reach offset {end} in {timeout_s} s")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    if record.key is not None:
+                        yield record.key, record.value
+    finally:
+        consumer.close()
+
+
+class GlobalTable:
+    """Follows every partition of a compacted topic, applying each record to ``apply`` in order."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str, apply: Apply, lock: threading.Lock) -> None:
+        self.kafka = kafka
+        self.topic = topic
+        self.apply = apply
+        self.lock = lock
+        self.records_applied = 0
+        self._stop = threading.Event()
+        self._caught_up = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name=f"table:{topic}", daemon=True)
+        self._error: BaseException | None = None
+
+    def start(self, wait_s: float = 120) -> GlobalTable:
+        """Start following and block until the table has caught up with the topic's end."""
+        self._thread.start()
+        if not self._caught_up.wait(wait_s):
+            raise TimeoutError(f"global table {self.topic} did not catch up within {wait_s} s")
+        if self._error is not None:
+            raise RuntimeError(f"global table {self.topic} failed: {self._error}") from self._error
+        return self
+
+    def alive(self) -> bool:
+        """False once the follower thread has died (the process should then be restarted)."""
+        return self._thread.is_alive() and self._error is None
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _follow(self) -> None:
+        consumer = make_consumer(self.kafka, None, max_poll_records=2000)
+        try:
+            partitions = [
+                TopicPartition(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic) or [])
+            ]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            while not self._stop.is_set():
+                batch = consumer.poll(timeout_ms=500)
+                with self.lock:
+                    for records in batch.values():
+                        for record in records:
+                            if record.key is not None:
+                                self.apply(record.key, record.value)
+                                self.records_applied += 1
+                if not self._caught_up.is_set() and all(consumer.position(tp) >= ends[tp] for tp in partitions):
+                    self._caught_up.set()
+        except (KafkaError, OSError) as exc:
+            log.error("global table %s stopped: %s", self.topic, exc)
+            self._error = exc
+            self._caught_up.set()
+        finally:
+            consumer.close()
