@@ -1,0 +1,233 @@
+"""``detect(state, article) -> (events, new_state)``: typed correction events for one article version.
+
+Pure: no Kafka, no clock unless ``now`` is omitted, no global state. The stage
+(``newsstream detect-corrections``) and the offline CLI (``newsstream detect``) both call it, in the
+same order, so they give the same events (same ``event_id``) for the same input.
+
+What it reports, per NormalizedArticle version (only ``id``, ``title`` and ``body_text`` required):
+
+- **notice** events (``correction``, ``clarification``, ``update``, ``retraction``, ``editors_note``,
+  ``headline_change``) for editorial notices in the title or body that the previous version did not
+  carry (see :mod:`consumers.notices`); a notice naming an earlier headline gets a
+  ``referenced_article`` resolved through the :class:`~consumers.title_index.TitleIndex`;
+- **diff** events against the previous version: ``headline_change`` when the title changed beyond
+  case, quotes, punctuation and whitespace; ``content_change`` when the body did, with a bounded
+  summary; ``update`` instead when material was only added at the end or the top (live blogs).
+  Sentences that are themselves new notices are left out of the diff, so a version that only adds a
+  "CORRECTION: …" paragraph yields the notice event, not also a diff event.
+
+Versions: the first sighting is version 1. A version whose content hash equals the state's, or whose
+text equals (modulo noise) the current or one of the recent earlier versions (``seen_fingerprints``),
+is a replay or noise: ``([], state)`` with the *same* state object (the stage need not write the
+changelog). Anything else increments ``version``.
+
+Title-index ordering (the stage must do the same as the CLI): for each article, in input order,
+
+1. look up referenced headlines in the index as it stands (every *earlier* article already added);
+2. then add the article's own ``(publisher, title) -> id`` to the index (``news.titles.v1``), for
+   every version that produced a new state (a headline change adds the new headline; the old key
+   stays, so notices naming an earlier headline still resolve).
+
+:func:`index_article` does step 2; :func:`detect` never mutates the index.
+
+``event_id`` = 32 hex of BLAKE2b over (article id, version, type, notice key or diff fingerprint):
+replaying the same input gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from consumers.detector_state import BODY_LIMIT, MAX_NOTICES, ArticleState
+from consumers.notices import Notice, find_notices
+from consumers.title_index import TitleIndex
+from consumers.versions import compare_key, content_hash, diff_bodies, fingerprint, summary
+
+#: An append shorter than this many words (e.g. a feed adding "Politics, World") is a content_change.
+MIN_APPEND_WORDS = 4
+
+
+def _utc(now: datetime | None) -> str:
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _event_id(article_id: str, version: int, kind: str, discriminator: str) -> str:
+    data = f"{article_id}\x00{version}\x00{kind}\x00{discriminator}".encode()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def detect(
+    state: ArticleState | None,
+    article: dict[str, Any],
+    *,
+    titles: TitleIndex | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], ArticleState]:
+    """Events for one version of one article, and the state to keep for it (see the module doc)."""
+    article_id = str(article["id"])
+    title = str(article.get("title") or "")
+    body = str(article.get("body_text") or "")
+    publisher = article.get("publisher")
+    url = article.get("url") or article.get("canonical_url")
+    language = article.get("language")
+    chash = str(article.get("content_hash") or content_hash(title, body))
+    fp = fingerprint(title, body)
+
+    if state is not None and (state.content_hash == chash or state.has_seen(fp)):
+        return [], state
+
+    version = 1 if state is None else state.version + 1
+    detected_at = _utc(now)
+    notices = find_notices(title, body)
+    seen = set(state.notices_seen) if state is not None else set()
+    new_notices = [n for n in notices if n.key not in seen]
+
+    def event(kind: str, evidence: dict[str, Any], discriminator: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "event_id": _event_id(article_id, version, kind, discriminator),
+            "type": kind,
+            "article_id": article_id,
+            "version": version,
+            "detected_at": detected_at,
+            "title": title,
+            "url": url,
+            "publisher": publisher,
+            "language": language,
+            "evidence": evidence,
+            "previous": (
+                None
+                if state is None
+                else {"title": state.title, "content_hash": state.content_hash, "version": state.version}
+            ),
+            "diff": extra.get("diff"),
+            "referenced_article": extra.get("referenced_article"),
+        }
+
+    events: list[dict[str, Any]] = []
+    emitted_keys: set[str] = set()
+    for notice in new_notices:
+        if notice.key in emitted_keys:
+            continue
+        emitted_keys.add(notice.key)
+        events.append(
+            event(
+                notice.type,
+                {
+                    "method": "notice",
+                    "notice_text": notice.text,
+                    "span": [notice.start, notice.end],
+                    "field": notice.field,
+                    "cue": notice.cue[:100],
+                },
+                notice.key,
+                referenced_article=_reference(notice, publisher, titles),
+            )
+        )
+
+    if state is not None:
+        events.extend(_diff_events(state, title, body, new_notices, event))
+
+    keys = list(state.notices_seen) if state is not None else []
+    for notice in notices:
+        if notice.key not in keys:
+            keys.append(notice.key)
+    new_state = ArticleState(
+        article_id=article_id,
+        version=version,
+        title=title,
+        body_text=body,
+        content_hash=chash,
+        notices_seen=keys[-MAX_NOTICES:],
+        publisher=publisher,
+        url=url,
+        language=language,
+        seen_fingerprints=[*(state.seen_fingerprints if state is not None else []), fp],
+    )
+    return events, new_state
+
+
+def _reference(notice: Notice, publisher: str | None, titles: TitleIndex | None) -> dict[str, Any] | None:
+    if notice.referenced_title is None:
+        return None
+    hit = titles.lookup(publisher, notice.referenced_title) if titles is not None else None
+    if hit is None:
+        return {"title": notice.referenced_title, "article_id": None, "score": 0.0}
+    return {"title": notice.referenced_title, "article_id": hit[0], "score": float(hit[1])}
+
+
+def _diff_events(
+    state: ArticleState, title: str, body: str, new_notices: list[Notice], event: Any
+) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    title_changed = compare_key(title) != compare_key(state.title)
+    old_body = state.body_text
+    new_body = body[:BODY_LIMIT]
+    diff = diff_bodies(old_body, new_body)
+    notice_spans = [(n.start, n.end) for n in new_notices if n.field == "body_text"]
+
+    def inside_notice(span: tuple[int, int]) -> bool:
+        return any(s <= span[0] and span[1] <= e for s, e in notice_spans)
+
+    if diff.changed and notice_spans:
+        # leave out added sentences that are new notices themselves (reported as notice events)
+        kept = [
+            (b, a, sp)
+            for (b, a), sp in zip(diff.changes, _after_spans(diff), strict=False)
+            if not (b is None and sp is not None and inside_notice(sp))
+        ]
+        if not kept:
+            diff.changes = []
+        else:
+            diff.changes = [(b, a) for b, a, _sp in kept]
+    if title_changed:
+        disc = fingerprint(title, "") + fingerprint(state.title, "")
+        events.append(
+            event(
+                "headline_change",
+                {"method": "diff", "notice_text": None, "span": None, "field": "title", "cue": None},
+                disc,
+                diff=summary(diff, True)
+                if diff.changed
+                else {
+                    "title_changed": True,
+                    "words_added": 0,
+                    "words_removed": 0,
+                    "changed_sentences": [],
+                    "truncated": False,
+                },
+            )
+        )
+    if diff.changed:
+        kind = "content_change"
+        if diff.append_only and diff.words_added >= MIN_APPEND_WORDS:
+            kind = "update"
+        disc = fingerprint("", old_body) + fingerprint("", body)
+        events.append(
+            event(
+                kind,
+                {"method": "diff", "notice_text": None, "span": None, "field": "body_text", "cue": None},
+                disc,
+                diff=summary(diff, title_changed),
+            )
+        )
+    return events
+
+
+def _after_spans(diff: Any) -> list[tuple[int, int] | None]:
+    """New-body span per change (None for a removed sentence), aligned with ``diff.changes``."""
+    spans: list[tuple[int, int] | None] = []
+    it = iter(diff.new_spans)
+    for _before, after in diff.changes:
+        spans.append(next(it, None) if after is not None else None)
+    return spans
+
+
+def index_article(titles: TitleIndex, article: dict[str, Any]) -> str | None:
+    """Step 2 of the ordering: add the article's own headline to the index; returns the key."""
+    title = str(article.get("title") or "")
+    if not title:
+        return None
+    return titles.add(article.get("publisher"), title, str(article["id"]))

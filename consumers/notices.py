@@ -1,0 +1,526 @@
+"""Finding and classifying editorial notices in an article (pure; no I/O).
+
+A notice is the outlet speaking about *this* article: "CORRECTION: …", "An earlier version of this
+story misstated …", "This article has been updated with …", "We said that … In fact …", "We
+apologise for the error." Cue words alone are not enough: "a sharp market correction", "the
+Department of Corrections", news *about* a retracted paper, a software "update" and an "Editor's
+note" that introduces a series use the same words. Classification therefore uses structure:
+
+1. **Label** at the start of a block (``CORRECTION:``, ``Update 2 -``, ``Editor's note:``,
+   ``Berichtigung:``, ``Rectificatif :``, ``Fe de errores``…). A label decides the family; an
+   editor's note counts only when its content speaks of a change to the article (else it is an
+   introduction, a warning or a biography: no notice), and its content can refine it (an editor's
+   note that says "misstated" is a correction).
+2. **Voice and tense** without a label: self-reference ("this article/story", "an earlier version",
+   "we", "our") together with a past-tense change or error verb ("misstated", "incorrectly
+   reported", "has been updated/corrected/retracted", "was amended to clarify"), or an apology for
+   an error. Third-person reporting of someone else's notice ("the newspaper issued a correction",
+   "its story", "the journal retracted the paper") is not a notice.
+3. **Position and size**: weaker cues ("We said …", "erroneously mentioned", apologies) count only
+   in a short block at the top or the bottom of the body; the explicit ones count anywhere.
+
+:func:`classify` judges one block; :func:`find_notices` splits a title and body into blocks with
+their position and returns :class:`Notice` values with spans. Measured on
+``tests/data/notices-devset.jsonl`` by ``bench/notice_eval.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from consumers.versions import compare_key
+
+#: Notice types (the CorrectionEvent types a notice can carry).
+TYPES = ("correction", "clarification", "update", "retraction", "editors_note", "headline_change")
+#: A block longer than this is split into sentences, and only explicit cues count inside it.
+SHORT_BLOCK = 420
+#: Longest notice text reported.
+MAX_NOTICE_CHARS = 1000
+#: Blocks at the top / bottom of a body counted as "top" / "bottom".
+EDGE_BLOCKS = 3
+
+_I = re.IGNORECASE
+
+# --- cheap trigger: blocks without any of these are skipped ------------------------------------------
+_TRIGGER = re.compile(
+    r"correct|clarif|updat|retract|withdr|editor|amend|headline|erron|mistak|incorrect|wrong|misstat|"
+    r"\bmis[a-z]+ed\b|apolog|regret|we said|we wrote|we reported|earlier version|previous version|error|"
+    r"korrektur|berichtig|richtigstell|klarstell|präzisier|aktualis|fehler|redaktion|entschuldig|zurückgezogen|"
+    r"überschrift|rectif|mise à jour|mis à jour|erreur|rédaction|précision|excus|retiré|modifié|corrigé|"
+    r"correcci|fe de err|actualiz|aclaraci|disculp|redacción|lamentamos|retirad|titular|titre|erratum|errata|"
+    r"removed|taken down|unpublished|version|versión|fassung|should have|in fact",
+    _I,
+)
+
+# --- labels at the start of a block -------------------------------------------------------------------
+_LABEL_WORDS: list[tuple[str, str]] = [
+    (
+        "editors_note",
+        r"editor'?s'?\s*note|editors'\s*note|ed\.\s*note|note\s+from\s+the\s+editors?|"
+        r"anmerkung\s+der\s+redaktion|hinweis\s+der\s+redaktion|in\s+eigener\s+sache|note\s+de\s+la\s+rédaction|"
+        r"n\.?\s?d\.?\s?l\.?\s?r\.?|nota\s+del?\s+(?:editor|la\s+redacción|redacción)|nota\s+da\s+reda[çc][ãa]o",
+    ),
+    (
+        "correction",
+        r"corrections?|corrected|correcting|korrektur|berichtigung|richtigstellung|rectificatifs?|"
+        r"rectification|corrección|correccion|correção|fe\s+de\s+(?:errores|erratas)|errat(?:um|a)|"
+        r"korrigiert|corregido|corrigé",
+    ),
+    ("clarification", r"clarifications?|clarified|klarstellung|präzisierung|précisions?|aclaración|aclaracion"),
+    ("retraction", r"retractions?|retracted|withdrawn|rétractation|retractación"),
+    (
+        "update",
+        r"updates?|updated|update\s*\d+|aktualisierung|aktualisiert|nachtrag|mise\s+à\s+jour|mis\s+à\s+jour|"
+        r"actualización|actualizacion|actualizado|atualização|atualizado|última\s+hora",
+    ),
+]
+_LABEL = re.compile(
+    r"^\W{0,4}(?:(?P<editors_note>"
+    + _LABEL_WORDS[0][1]
+    + r")|(?P<correction>"
+    + _LABEL_WORDS[1][1]
+    + r")|(?P<clarification>"
+    + _LABEL_WORDS[2][1]
+    + r")|(?P<retraction>"
+    + _LABEL_WORDS[3][1]
+    + r")|(?P<update>"
+    + _LABEL_WORDS[4][1]
+    + r"))"
+    # what follows a label: a colon/dash/bracket, a number ("UPDATE 2-"), or "at/on <time>", "with", "to"
+    r"(?P<after>\s*\d*\s*[:\-–—\].)]|\s+\d|\s+(?:at|on|am|le|el|um|vom|du|del|–|—)\s|\s*$|\s+\(|\s+with\b|\s+to\b)",
+    _I,
+)
+# "Corrections and clarifications" column headers and the like: the label family, not a notice.
+_LABEL_ONLY = re.compile(r"^\W*(?:corrections?\s*(?:and|&)\s*clarifications?|corrections?|updates?)\W*$", _I)
+# A bare timestamp after an update label ("Updated 10:02 AM EDT, March 5, 2024") is page chrome.
+_TIMESTAMP_ONLY = re.compile(
+    r"^\W*(?:last\s+)?(?:updated?|aktualisiert(?:\s+am)?|mis\s+à\s+jour(?:\s+le)?|actualizado(?:\s+el)?)\s*[:\-–—]?\s*"
+    r"(?:on|at|am|le|el|um)?\s*[\w,./:\s+-]{0,60}?\s*$",
+    _I,
+)
+_HAS_CONTENT_WORD = re.compile(r"\b(?:with|to|after|since|because|include|adds?|added|reflect|new|mit|avec|con)\b", _I)
+
+# --- self-reference: the outlet speaking of this article ----------------------------------------------
+_ARTICLE_NOUN = (
+    r"(?:article|story|report|piece|post|column|item|interview|review|obituary|analysis|editorial|blog\s+post|"
+    r"newsletter|graphic|chart|map|caption|photo\s+caption|video|podcast|episode|headline|text|feature|"
+    r"profile|explainer|live\s+blog|page|summary|version|list|table|image|photo)"
+)
+_SELF = re.compile(
+    r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"|\b(?:an?|the)\s+(?:earlier|previous|prior|original|"
+    r"initial|first)\s+(?:version|edition|draft|headline|iteration)|\bwe\b|\bour\b|\bus\b|"
+    r"\b(?:an?|the|our)\s+(?:article|story|report|item|obituary|caption|graphic|headline|review|column|"
+    r"feature|editorial|interview|profile|chart|map|picture|photo)\s+(?:on|in|of|about|published|last|yesterday|"
+    r"on\s+page|headlined|titled)|\b(?:yesterday|last\s+\w+|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)'s\s+(?:article|story|report|edition|paper|issue|obituary|column|review)|"
+    r"\b(?:dieser|dieses|diesem|der|des|unser\w*)\s+(?:artikel\w*|text\w*|beitrag\w*|bericht\w*)|\bwir\b|"
+    r"\b(?:frühere|früheren|vorherige|vorherigen|ersten)\s+(?:version|fassung)|"
+    r"\b(?:cet|notre|l')\s*(?:article|papier|texte|dépêche)|\bnous\b|\b(?:une|la)\s+(?:précédente|première|"
+    r"ancienne)\s+version|"
+    r"\b(?:este|esta|nuestr[oa])\s+(?:artículo|noticia|información|texto|crónica)|\b(?:una|la)\s+versión\s+"
+    r"anterior|\bnos\b|\blamentamos\b|\bpedimos\b",
+    _I,
+)
+# Reporting on someone else's notice or retraction: not a notice of ours.
+_THIRD_PARTY = re.compile(
+    r"\bits\s+(?:own\s+)?(?:article|story|report|reporting|coverage|piece|paper|study|findings|headline|post)\b|"
+    r"\b(?:issued|published|ran|appended|posted|printed|added)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?"
+    r"(?:correction|retraction|clarification|editor'?s\s+note)|"
+    r"\b(?:the|a|its|whose)\s+(?:correction|retraction|clarification)\s+(?:read|said|says|stated|noted|came|"
+    r"followed|was\s+issued|was\s+published)|"
+    r"\b(?:journal|publisher|newspaper|paper|broadcaster|network|magazine|outlet|agency|tabloid|station|"
+    r"site|website|daily|authors?|researchers?|scientists?|university)\s+(?:has\s+|had\s+|have\s+)?"
+    r"(?:retracted|withdrew|withdrawn|corrected|issued|apologi[sz]ed|published\s+a)|"
+    r"\b(?:retract|withdraw|correct)(?:ed|ing|s)?\s+(?:the|a|their|his|her|its)\s+(?:paper|study|studies|article|"
+    r"claim|claims|report|statement|findings|research|remarks|story)\b|"
+    r"\b(?:paper|study|studies|research|findings)\s+(?:was|were|has\s+been|had\s+been|have\s+been)\s+"
+    r"(?:retracted|withdrawn)|"
+    r"\b(?:said|says|told|according\s+to)\b[^.]{0,60}\b(?:correction|retraction)\b",
+    _I,
+)
+
+# --- explicit patterns (count anywhere) ----------------------------------------------------------------
+_ERR_VERB = (
+    r"(?:misstated|misspelt|misspelled|misidentified|misquoted|misattributed|misreported|mischaracteri[sz]ed|"
+    r"misnamed|misdescribed|misrepresented|misdated|mislabell?ed|misgendered|misheard|miscalculated|"
+    r"incorrectly|wrongly|erroneously|mistakenly|inaccurately|falsely|in\s+error|"
+    r"gave\s+(?:the\s+)?(?:an?\s+)?(?:wrong|incorrect|inaccurate)|contained\s+(?:an?\s+)?(?:error|errors|"
+    r"inaccurac\w+|mistakes?)|included\s+(?:an?\s+)?(?:incorrect|wrong|inaccurate)|had\s+the\s+wrong|"
+    r"got\s+(?:the\s+)?\w*\s*wrong|confused|reversed|transposed|omitted|overstated|understated|"
+    r"understated|exaggerated|conflated)"
+)
+_EARLIER = r"(?:an?|the)\s+(?:earlier|previous|prior|original|initial|first)\s+(?:version|edition|draft|iteration)"
+_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    # (type, pattern, strength) -- strength "strong" counts anywhere, "weak" only in short edge blocks
+    (
+        "headline_change",
+        re.compile(
+            r"\b(?:the|this|our|its)\s+(?:article'?s\s+|story'?s\s+)?(?:headline|title|heading)s?\s+(?:of\s+this\s+"
+            + _ARTICLE_NOUN
+            + r"\s+|on\s+this\s+"
+            + _ARTICLE_NOUN
+            + r"\s+)?(?:has|have|was|were|had)\s+(?:since\s+)?"
+            r"(?:been\s+)?(?:changed|amended|updated|edited|revised|altered|rewritten|reworded)|"
+            r"\b(?:changed|amended|updated|edited|revised|altered|reworded)\s+(?:the|this|its|our)\s+(?:article'?s\s+)?"
+            r"(?:headline|title)|\b(?:headline|title)\s+(?:change|changed)\b|"
+            r"\b(?:an?|the)\s+(?:earlier|previous|original|prior)\s+headline\s+(?:read|was|said|of\s+this)|"
+            r"\b(?:die\s+)?(?:überschrift|schlagzeile|titel)\s+(?:dieses\s+\w+\s+)?wurde\s+(?:\w+\s+)?(?:geändert|"
+            r"angepasst|aktualisiert|präzisiert)|"
+            r"\ble\s+titre\s+(?:de\s+cet\s+article\s+)?a\s+été\s+(?:modifié|changé|mis\s+à\s+jour)|"
+            r"\bel\s+titular\s+(?:de\s+(?:este|esta)\s+\w+\s+)?(?:ha\s+sido|fue)\s+(?:modificado|cambiado|actualizado)|"
+            r"\bse\s+ha\s+(?:modificado|cambiado)\s+el\s+titular",
+            _I,
+        ),
+        "strong",
+    ),
+    (
+        "retraction",
+        re.compile(
+            r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"\s+(?:has\s+been|was|is\s+being|have\s+been)\s+"
+            r"(?:retracted|withdrawn|removed|taken\s+down|unpublished|deleted)|"
+            r"\bwe\s+(?:have\s+|are\s+|had\s+)?(?:retracted|retracting|withdrawn|withdrew|withdrawing|removed|"
+            r"unpublished|taken\s+down|deleted)\s+(?:this|the)\s+" + _ARTICLE_NOUN + r"|"
+            r"\b(?:dieser|der)\s+(?:artikel|beitrag|text)\s+wurde\s+(?:\w+\s+)?(?:zurückgezogen|entfernt|gelöscht|"
+            r"depubliziert)|\bcet\s+article\s+a\s+été\s+(?:retiré|dépublié|supprimé)|"
+            r"\b(?:este|esta)\s+(?:artículo|noticia|información)\s+(?:ha\s+sido|fue)\s+(?:retirad[oa]|eliminad[oa]|"
+            r"despublicad[oa])",
+            _I,
+        ),
+        "strong",
+    ),
+    (
+        "clarification",
+        re.compile(
+            r"\b(?:amended|updated|edited|changed|revised|corrected|rewritten|expanded)\s+(?:\w+\s+){0,8}?to\s+"
+            r"(?:clarify|make\s+(?:it\s+)?clear|better\s+(?:reflect|explain|describe)|more\s+accurately|"
+            r"more\s+clearly|avoid\s+(?:any\s+)?(?:confusion|ambiguity|the\s+impression))|"
+            r"\b(?:did\s+not|didn't|failed\s+to)\s+make\s+(?:it\s+)?clear|\bwas\s+(?:unclear|ambiguous)|"
+            r"\b(?:could|may|might)\s+have\s+(?:given|left|created|conveyed)\s+(?:readers\s+)?(?:the|a|an)\s+"
+            r"(?:\w+\s+)?impression|\bwe\s+(?:want|wish|would\s+like)\s+to\s+(?:clarify|make\s+clear)|"
+            r"\bwurde\s+(?:\w+\s+)?präzisiert|\bwir\s+(?:möchten|wollen)\s+(?:\w+\s+)?klarstellen|"
+            r"\ba\s+été\s+(?:\w+\s+)?(?:précisé|clarifié)|\bnous\s+(?:tenons|souhaitons)\s+à\s+préciser|"
+            r"\bpara\s+(?:aclarar|precisar)\b|\bqueremos\s+aclarar",
+            _I,
+        ),
+        "strong",
+    ),
+    (
+        "correction",
+        re.compile(
+            _EARLIER + r"\b[^.;]{0,160}?\b(?:" + _ERR_VERB + r"|said|stated|reported|described|referred|named|"
+            r"identified|gave|listed|showed|suggested|quoted|attributed|called|put|was\s+wrong|had)\b|"
+            r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"\s+(?:has\s+been|was|have\s+been|had\s+been|is\s+being)\s+"
+            r"(?:\w+\s+){0,3}?(?:corrected|amended\s+to\s+correct|changed\s+to\s+correct|edited\s+to\s+correct|"
+            r"updated\s+to\s+correct|amended\s+because|updated\s+because|corrected\s+to|changed\s+because)|"
+            r"\b(?:amended|updated|edited|changed|revised)\s+(?:on\s+[^.]{0,40}?)?(?:to\s+correct|to\s+fix|"
+            r"because\s+(?:an?|the)\s+(?:earlier|previous|original)|to\s+remove\s+(?:an?\s+)?(?:incorrect|"
+            r"erroneous|inaccurate))|"
+            r"\b(?:due\s+to|because\s+of|owing\s+to|as\s+a\s+result\s+of|through)\s+an?\s+(?:editing|editorial|"
+            r"production|reporting|transcription|translation|typographical|subbing)\s+error|"
+            r"\b(?:the|this|an?)\s+error\s+(?:has\s+been|was|have\s+been)\s+(?:corrected|fixed|amended)|"
+            r"\b(?:we|this\s+" + _ARTICLE_NOUN + r")\s+(?:\w+\s+)?" + _ERR_VERB + r"|"
+            r"\b(?:in\s+einer\s+)?(?:früheren|vorherigen|ersten|älteren)\s+(?:version|fassung)\s+[^.]{0,120}?"
+            r"(?:hieß\s+es|stand|war|wurde|hatten\s+wir|haben\s+wir)|"
+            r"\b(?:fälschlicherweise|irrtümlich|fälschlich|versehentlich)\b[^.]{0,80}\b(?:wir|artikel|text|beitrag|"
+            r"version|fassung|berichtet|geschrieben)|\b(?:wir|artikel|text|beitrag|version|fassung)\b[^.]{0,80}"
+            r"\b(?:fälschlicherweise|irrtümlich|fälschlich|versehentlich)\b|"
+            r"\b(?:dieser|der)\s+(?:artikel|beitrag|text)\s+wurde\s+(?:\w+\s+)?korrigiert|"
+            r"\bwir\s+haben\s+(?:den|diesen|die)\s+(?:fehler|angabe\w*)\s+(?:\w+\s+)?(?:korrigiert|berichtigt|behoben)|"
+            r"\b(?:une|la)\s+(?:précédente|première|ancienne)\s+version\s+[^.]{0,160}?|"
+            r"\b(?:à\s+tort|par\s+erreur|erronément|de\s+manière\s+erronée)\b[^.]{0,80}\b(?:article|version|"
+            r"nous|indiqu|écrit|mentionn)|\b(?:article|version|nous)\b[^.]{0,80}\b(?:à\s+tort|par\s+erreur|"
+            r"erronément)|\bcet\s+article\s+a\s+été\s+(?:\w+\s+)?corrigé|"
+            r"\b(?:una|la)\s+versión\s+anterior\s+[^.]{0,160}?\b(?:decía|indicaba|afirmaba|señalaba|atribuía|"
+            r"erróneamente|por\s+error|incorrectamente)|\b(?:erróneamente|por\s+error|incorrectamente|"
+            r"equivocadamente)\b[^.]{0,80}\b(?:publicamos|informamos|indicamos|escribimos|artículo|noticia|versión)|"
+            r"\b(?:publicamos|informamos|indicamos|escribimos|artículo|noticia|versión)\b[^.]{0,80}"
+            r"\b(?:erróneamente|por\s+error|incorrectamente|equivocadamente)|"
+            r"\b(?:este|esta)\s+(?:artículo|noticia|información)\s+(?:ha\s+sido|fue)\s+(?:\w+\s+)?corregid[oa]",
+            _I,
+        ),
+        "strong",
+    ),
+    (
+        "update",
+        re.compile(
+            r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"\s+(?:has\s+been|was|have\s+been|will\s+be|is\s+being|"
+            r"had\s+been)\s+(?:\w+\s+)?(?:updated|expanded|revised|amended|refreshed|added\s+to)|"
+            r"\bthis\s+is\s+a\s+(?:developing|breaking|live)\s+(?:news\s+)?story|"
+            r"\b(?:updated|amended)\s+(?:at|on)\s+[^.]{0,40}?\s+(?:with|to\s+(?:include|add|reflect|note|show))\b|"
+            r"\b(?:updated|amended|refreshed)\s+(?:with|to\s+(?:include|add|reflect|note))\s+(?:new|additional|"
+            r"further|latest|more|the\s+latest|comments?|details?|reporting|information|figures|reaction)|"
+            r"\b(?:dieser|der)\s+(?:artikel|beitrag|text)\s+wurde\s+(?:\w+\s+)?(?:aktualisiert|ergänzt|erweitert)|"
+            r"\bwird\s+(?:laufend\s+)?aktualisiert|"
+            r"\bcet\s+article\s+a\s+été\s+(?:\w+\s+)?(?:mis\s+à\s+jour|actualisé|complété|modifié)|"
+            r"\bsera\s+(?:mis\s+à\s+jour|actualisé)|"
+            r"\b(?:este|esta)\s+(?:artículo|noticia|información)\s+(?:ha\s+sido|fue|será|se\s+irá|se\s+está)\s+"
+            r"(?:\w+\s+)?(?:actualizad[oa]|ampliad[oa]|modificad[oa]|actualizando|ampliando)|"
+            r"\bnoticia\s+en\s+(?:desarrollo|ampliación)",
+            _I,
+        ),
+        "strong",
+    ),
+    (
+        "editors_note",
+        re.compile(
+            r"\b(?:amended|edited|updated|changed)\s+(?:on\s+[^.]{0,40}?\s+)?to\s+(?:remove|withhold|protect|omit|delete|"
+            r"anonymi[sz]e)|\b(?:name|names|identity|details?|photo|image|video|paragraph|sentence|reference|quote)s?\s+"
+            r"(?:\w+\s+){0,4}?(?:has|have|was|were)\s+(?:since\s+)?been\s+(?:removed|withheld|changed|omitted|"
+            r"deleted|cut|blurred)\s+(?:from\s+this\s+" + _ARTICLE_NOUN + r"|for\s+legal|at\s+the\s+request|"
+            r"to\s+protect|because|after|following|since)",
+            _I,
+        ),
+        "strong",
+    ),
+    # weak: corrections-column voice and apologies, only in short blocks at the edges
+    (
+        "correction",
+        re.compile(
+            r"^\W{0,3}(?:in\s+[^,]{0,60},\s+)?we\s+(?:said|wrote|reported|stated|described|called|referred|"
+            r"gave|quoted|named|listed|suggested|attributed|described|mentioned|claimed|implied|put|had)\b|"
+            r"\b(?:we|our\s+\w+)\s+(?:\w+\s+)?(?:erroneously|mistakenly|wrongly|incorrectly)\b|"
+            r"\b(?:erroneously|mistakenly|wrongly|incorrectly)\s+(?:mentioned|said|stated|reported|described|"
+            r"referred|identified|attributed|named|gave|listed|included|called|credited|captioned|labelled|labeled|"
+            r"printed|spelled|spelt|dated|located)\b|"
+            r"\bwe\s+(?:apologi[sz]e|regret|are\s+sorry|sincerely\s+apologi[sz]e)\b[^.]{0,80}?\b(?:error|errors|"
+            r"mistake|mistakes|inaccurac\w*|confusion|misunderstanding|oversight|distress|embarrassment|offence|"
+            r"offense|any\s+hurt)|\bwe\s+regret\s+(?:the|this|our)\s+(?:error|mistake)|"
+            r"\b(?:should\s+have|ought\s+to\s+have)\s+(?:said|read|stated|been|referred|described|named|identified|"
+            r"shown|given)\b|\bapologies\s+for\s+(?:the|this|our|any)\s+(?:error|mistake|confusion)|"
+            r"\bwir\s+bitten\s+(?:\w+\s+){0,3}?(?:entschuldigung|um\s+entschuldigung|den\s+fehler\s+zu\s+entschuldigen|"
+            r"(?:diesen|den)\s+fehler\s+zu\s+entschuldigen)|\bwir\s+entschuldigen\s+uns\b|"
+            r"\bnous\s+(?:nous\s+excusons|présentons\s+nos\s+excuses|prions)\b|\btoutes\s+nos\s+excuses\b|"
+            r"\b(?:pedimos|ofrecemos)\s+(?:\w+\s+)?disculpas\b|\blamentamos\s+(?:el|este|los)\s+(?:error|errores)|"
+            r"\bnous\s+avions\s+(?:écrit|indiqué|affirmé)|\b(?:habíamos|hemos)\s+(?:publicado|escrito|indicado)\s+"
+            r"(?:erróneamente|por\s+error)|\bhatten\s+wir\s+(?:\w+\s+){0,5}?(?:geschrieben|berichtet|gemeldet)",
+            _I,
+        ),
+        "weak",
+    ),
+]
+
+# Content of an editor's-note label that is about a change to the article (else: intro/warning/bio).
+_CHANGE_CONTENT = re.compile(
+    r"\b(?:has|have|had)\s+(?:since\s+)?been\s+(?:updated|amended|changed|edited|removed|revised|withheld|"
+    r"altered|added|corrected|withdrawn|retracted|deleted|expanded)|\b(?:was|were)\s+(?:since\s+|subsequently\s+)?"
+    r"(?:updated|amended|changed|edited|removed|revised|withheld|altered|corrected|withdrawn|retracted|deleted)|"
+    r"\bwe\s+(?:have|'ve|had)\s+(?:since\s+)?(?:removed|changed|amended|updated|edited|withheld|added|"
+    r"corrected|deleted)|\bafter\s+(?:this|the)\s+(?:\w+\s+)?(?:was|had\s+been)\s+(?:first\s+)?published|"
+    r"\bsince\s+(?:this|the)\s+(?:\w+\s+)?was\s+(?:first\s+)?published|\bfollowing\s+publication|"
+    r"\bafter\s+publication|\bat\s+the\s+request\s+of|\bno\s+longer\b|"
+    r"\bwurde\s+(?:nachträglich\s+)?(?:geändert|aktualisiert|ergänzt|entfernt|gekürzt|angepasst)|"
+    r"\ba\s+été\s+(?:modifié|mis\s+à\s+jour|retiré|complété)|\b(?:ha\s+sido|fue)\s+(?:modificad|actualizad|retirad)",
+    _I,
+)
+_CORRECTION_CONTENT = re.compile(
+    _EARLIER
+    + r"\b[^.;]{0,160}?\b"
+    + _ERR_VERB
+    + r"|\b"
+    + _ERR_VERB
+    + r"\b[^.;]{0,80}?\b(?:this|the)\s+"
+    + _ARTICLE_NOUN
+    + r"|\b(?:error|mistake|inaccuracy)\s+(?:has\s+been|was)\s+(?:corrected|fixed)|"
+    r"\bwe\s+(?:regret|apologi[sz]e)\s+(?:the|this|for\s+the)\s+(?:error|mistake)",
+    _I,
+)
+
+_QUOTED_TITLE = re.compile(
+    r"\b(?:titled|entitled|headlined|headline[ds]?|under\s+the\s+(?:headline|title)|with\s+the\s+(?:headline|title)|"
+    r"intitulée?|titrée?|sous\s+le\s+titre|titulad[oa]|con\s+el\s+(?:título|titular)|bajo\s+el\s+(?:título|titular)|"
+    r"mit\s+(?:dem\s+titel|der\s+(?:überschrift|schlagzeile))|unter\s+der\s+(?:überschrift|schlagzeile)|"
+    r"überschrieben)\s*:?\s*"
+    r"(?:\"(?P<a>[^\"]{3,300})\"|“(?P<b>[^”]{3,300})”|„(?P<c>[^“”]{3,300})[“”]|«\s*(?P<d>[^»]{3,300}?)\s*»|"
+    r"»(?P<e>[^«]{3,300})«|‘(?P<f>[^’]{3,300})’|'(?P<g>[^']{3,300})'(?!\w))",
+    _I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One editorial notice found in an article."""
+
+    type: str
+    text: str
+    start: int
+    end: int
+    field: str  # "body_text" or "title"
+    cue: str
+    referenced_title: str | None
+
+    @property
+    def key(self) -> str:
+        """Short stable key (type + notice text modulo noise), remembered in ``notices_seen``."""
+        return notice_key(self.type, self.text)
+
+
+def notice_key(kind: str, text: str) -> str:
+    """12 hex characters identifying a notice modulo noise."""
+    digest = hashlib.blake2b(f"{kind}\x00{compare_key(text)}".encode(), digest_size=6)
+    return digest.hexdigest()
+
+
+def referenced_title(text: str) -> str | None:
+    """A headline named in a notice ("This corrects a previous piece titled "…""), or None."""
+    m = _QUOTED_TITLE.search(text)
+    if m is None:
+        return None
+    value = next(v for v in m.groups() if v is not None)
+    value = " ".join(value.split()).strip(" .,;:")
+    return value or None
+
+
+def _label(text: str) -> tuple[str, str] | None:
+    m = _LABEL.match(text)
+    if m is None:
+        return None
+    for kind in ("editors_note", "correction", "clarification", "retraction", "update"):
+        if m.group(kind):
+            return kind, m.group(kind)
+    return None  # pragma: no cover - one group always matches
+
+
+def classify(text: str, position: str = "inline") -> tuple[str, str] | None:
+    """``(type, cue)`` when ``text`` (one block) is an editorial notice, else None.
+
+    ``position`` is where the block sits: ``top``, ``bottom`` (within :data:`EDGE_BLOCKS` of an end
+    of the body) or ``inline``.
+    """
+    stripped = text.strip()
+    if not stripped or not _TRIGGER.search(stripped):
+        return None
+    label = _label(stripped)
+    if label is not None:
+        result = _classify_labelled(stripped, *label)
+        if result is not None or label[0] != "update":
+            return result
+    if _THIRD_PARTY.search(stripped):
+        return None
+    if not _SELF.search(stripped):
+        return None
+    short_edge = len(stripped) <= SHORT_BLOCK and position in ("top", "bottom")
+    for kind, pattern, strength in _PATTERNS:
+        if strength == "weak" and not (short_edge or len(stripped) <= 200):
+            continue
+        m = pattern.search(stripped)
+        if m is not None:
+            return kind, m.group(0)[:100]
+    return None
+
+
+def _classify_labelled(text: str, kind: str, cue: str) -> tuple[str, str] | None:
+    if _LABEL_ONLY.match(text):
+        return None
+    rest = text[len(cue) :]
+    if kind == "update":
+        if _TIMESTAMP_ONLY.match(text) and not _HAS_CONTENT_WORD.search(rest):
+            return None
+        if _CORRECTION_CONTENT.search(rest):
+            return "correction", cue
+        return "update", cue
+    if kind == "editors_note":
+        for refined, pattern, _strength in _PATTERNS:
+            if refined in ("correction", "clarification", "retraction", "headline_change") and _strength == "strong":
+                if pattern.search(rest):
+                    return refined, cue
+        if _CORRECTION_CONTENT.search(rest):
+            return "correction", cue
+        if _CHANGE_CONTENT.search(rest):
+            return "editors_note", cue
+        return None
+    if kind == "retraction" and _THIRD_PARTY.search(rest):
+        return None
+    return kind, cue
+
+
+_TITLE_LABEL = re.compile(
+    r"^\W{0,2}(?:(?P<correction>corrected|correction|korrektur|berichtigung|rectificatif|corrección|"
+    r"corregido)|(?P<update>update(?:d)?(?:\s*\d+)?|aktualisiert|mise\s+à\s+jour|actualizado|actualización)|"
+    r"(?P<retraction>retracted|retraction|withdrawn))\s*(?:\d+\s*)?[:\-–—\]|)]"
+    r"|[\[(](?P<update2>updated?|update\s*\d+|aktualisiert|mis\s+à\s+jour|actualizado)[\])]\W*$"
+    r"|[\[(](?P<correction2>corrected|correction|korrigiert|corrigé|corregido)[\])]\W*$",
+    _I,
+)
+
+
+def _title_notice(title: str) -> Notice | None:
+    m = _TITLE_LABEL.search(title)
+    if m is None:
+        return None
+    for group, kind in (
+        ("correction", "correction"),
+        ("correction2", "correction"),
+        ("update", "update"),
+        ("update2", "update"),
+        ("retraction", "retraction"),
+    ):
+        if m.group(group):
+            return Notice(kind, m.group(0).strip(), m.start(), m.end(), "title", m.group(group), None)
+    return None  # pragma: no cover
+
+
+_BLOCK = re.compile(r"[^\n]+")
+
+
+def _blocks(body: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _BLOCK.finditer(body):
+        start, end = m.start(), m.end()
+        while start < end and body[start].isspace():
+            start += 1
+        while end > start and body[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def _sentences(text: str, offset: int) -> list[tuple[int, int]]:
+    from consumers.versions import split_sentences
+
+    return [(offset + s, offset + e) for s, e in split_sentences(text)]
+
+
+def find_notices(title: str, body: str) -> list[Notice]:
+    """Every notice in a title and body, in order, with spans (body spans index ``body``)."""
+    found: list[Notice] = []
+    in_title = _title_notice(title) if title else None
+    if in_title is not None:
+        found.append(in_title)
+    blocks = _blocks(body)
+    n = len(blocks)
+    for i, (start, end) in enumerate(blocks):
+        text = body[start:end]
+        if not _TRIGGER.search(text):
+            continue
+        position = "top" if i < EDGE_BLOCKS and i < n - 1 - i else "bottom" if i >= n - EDGE_BLOCKS else "inline"
+        if end - start <= SHORT_BLOCK * 2:
+            hit = classify(text, position)
+            if hit is not None:
+                found.append(_notice(body, start, end, hit))
+                continue
+            if end - start <= SHORT_BLOCK:
+                continue
+        # a long block: a notice may be one or two sentences of it (explicit cues only: "inline")
+        sents = _sentences(text, start)
+        k = 0
+        while k < len(sents):
+            s, e = sents[k]
+            if _TRIGGER.search(body[s:e]):
+                hit = classify(body[s:e], "inline")
+                if hit is not None:
+                    # extend over the following sentence when the notice goes on ("It was Tuesday.")
+                    if k + 1 < len(sents) and sents[k + 1][1] - s <= 400 and k == len(sents) - 2:
+                        e = sents[k + 1][1]
+                        k += 1
+                    found.append(_notice(body, s, e, hit))
+            k += 1
+    return found
+
+
+def _notice(body: str, start: int, end: int, hit: tuple[str, str]) -> Notice:
+    end = min(end, start + MAX_NOTICE_CHARS)
+    text = body[start:end]
+    return Notice(hit[0], text, start, end, "body_text", hit[1], referenced_title(text))
