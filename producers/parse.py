@@ -285,8 +285,11 @@ def parse_feed(
         notes.append(note)
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     http_facts = http_block(http, url)
-    # Relative links resolve against the document's final URL, as a browser would.
-    lowered.setdefault("content-location", str(http_facts["final_url"] or url))
+    if lowered:
+        # Relative links resolve against the document's final URL, as a browser would. Only with
+        # real response headers: any header without Content-Type makes feedparser flag the
+        # document as NonXMLContentType (a file has no headers at all).
+        lowered.setdefault("content-location", str(http_facts["final_url"] or url))
     # A BytesIO, never bytes: feedparser would try a bytes argument as a *file name* first.
     parsed = feedparser.parse(io.BytesIO(body), response_headers=lowered)
     bozo = None
