@@ -2,11 +2,12 @@
 
 Three rules, applied in order:
 
-1. **Leading chrome**: before the first real paragraph, short lines that are only a date, the
-   publisher's name, the headline again, or a widget label ("A+ A-") are dropped.
+1. **Leading chrome**: before the first real paragraph, short lines that are only a date or the
+   publisher's name are dropped.
 2. **Chrome lines anywhere**: a paragraph that is, as a whole, a share/subscribe/comment/widget
    label ("Share this article", "Read more", "Sign up for our newsletter", "Required") or a
-   comment-policy paragraph ("<Outlet> moderates all comments...") is dropped.
+   comment-policy paragraph (one that speaks of comments and of moderating them or of the
+   community guidelines they must meet: "<Outlet> moderates all comments...") is dropped.
 3. **Comment section**: a heading such as "Comments", "Post a comment" or "Leave a reply" in the
    second half of the text starts the comment section; it and everything after it are dropped,
    except paragraphs that read as editorial notices.
@@ -49,8 +50,8 @@ _COMMENT_COUNT = re.compile(r"^(?:\d+ comments?|comments? \d+)$")
 _FONT_WIDGET = re.compile(r"^(?:[aA]\s*[+\-−–]\s*){1,3}$")
 _COMMENT_POLICY = re.compile(
     r"\bmoderates? (?:all )?comments\b|\bcomments? (?:are|will be) (?:moderated|reviewed|pre-?moderated)\b"
-    r"|\b(?:your|all) comments must\b|\bcomments? that do(?:es)? not meet\b|\bcommunity (?:guidelines|standards)\b"
-    r"|\bwe welcome comments\b|\bcomments are (?:not edited|closed)\b|\bto be approved for publication\b",
+    r"|\b(?:your|all) comments must\b|\bcomments? that do(?:es)? not meet\b|\bwe welcome comments\b"
+    r"|\bcomments are (?:not edited|closed)\b|\bcomments?\b.{0,80}\bcommunity (?:guidelines|standards)\b",
     re.IGNORECASE,
 )
 _NOTICE = re.compile(
@@ -82,8 +83,7 @@ def is_notice(paragraph: str) -> bool:
 
 
 def _is_policy(paragraph: str) -> bool:
-    lowered = paragraph.lower()
-    if "comment" not in lowered and "communit" not in lowered and "publication" not in lowered:
+    if "comment" not in paragraph.lower():  # policy text always speaks of comments
         return False
     return _COMMENT_POLICY.search(paragraph) is not None
 
@@ -98,8 +98,12 @@ def is_chrome(paragraph: str) -> bool:
 
 
 def clean(paragraphs: list[str], *, title: str | None = None, publisher: str | None = None) -> list[str]:
-    """The paragraphs without chrome (see the module docstring for the rules)."""
-    skip_keys = {k for k in (_key(title or ""), _key(publisher or "")) if k}
+    """The paragraphs without chrome (see the module docstring for the rules).
+
+    ``title`` is accepted for callers but a paragraph repeating it is kept: many feeds make the
+    title from the first paragraph, and dropping it would lose text.
+    """
+    skip_keys = {_key(publisher)} - {""} if publisher else set()
     out: list[str] = []
     leading = True
     cut_from = (len(paragraphs) + 1) // 2

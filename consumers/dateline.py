@@ -11,6 +11,8 @@ parentheses may follow; then a hyphen, en dash or em dash):
 The dateline is the text before the dash, as written; the paragraph keeps what follows it. A
 capitalised acronym followed by a dash that is not a place ("US - China talks") is not taken
 when the text after the dash starts in lower case, and a place must have at least three letters.
+Kicker labels and notice words ("INTERVIEW - ...", "UPDATE - ...") are listed in
+:data:`NOT_PLACES` and never taken.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ _DATELINE = re.compile(
     r"(?=[\"“‘'\w])"
 )
 _MAX_DATELINE = 80
+#: Capitalised labels that open a paragraph like a place but are kickers or notices, never places
+#: ("INTERVIEW - ...", "UPDATE - ..."; a notice must stay in the text for the detector).
+NOT_PLACES = frozenset(
+    {
+        "ANALYSIS", "BREAKING", "BREAKING NEWS", "CLARIFICATION", "COMMENT", "CORRECTION", "CRITIQUE",
+        "CROSSWORD", "DISPARITION", "DOSSIER", "EDITORIAL", "EXCLUSIF", "EXCLUSIVE", "FACT CHECK", "FEATURE",
+        "INTERVIEW", "LE LIVE", "LIVE", "NOTE", "OPINION", "PHOTOS", "PODCAST", "PORTRAIT", "QUIZ",
+        "RETRACTION", "REVIEW", "TRIBUNE", "UPDATE", "UPDATED", "VIDEO", "VIDEOS", "WARNING", "WATCH",
+        "ÉDITORIAL", "ENTRETIEN", "REPORTAGE", "JEU-CONCOURS", "LONG FORMAT", "AVANT-PREMIÈRE", "ENCHÈRES",
+        "EILMELDUNG", "KOMMENTAR", "ÚLTIMA HORA", "AO VIVO", "EN DIRECT",
+    }
+)  # fmt: skip
 
 
 def split(paragraph: str) -> tuple[str | None, str]:
@@ -34,7 +48,7 @@ def split(paragraph: str) -> tuple[str | None, str]:
         return None, paragraph
     place = match.group("place")
     letters = sum(c.isalpha() for c in place)
-    if letters < 3 or not place.isupper():
+    if letters < 3 or not place.isupper() or place.rstrip(".") in NOT_PLACES:
         return None, paragraph
     rest = paragraph[match.end() :]
     if not rest or rest[0].islower():

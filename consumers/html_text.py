@@ -36,7 +36,9 @@ _DROP_SELECTOR = (
     '[class~="newsletter"],[class~="newsletter-signup"],[class~="font-size"],[class~="advert"],'
     '[class~="advertisement"],[class~="ad-slot"],[aria-hidden="true"]'
 )
-_TAG_HINT = re.compile(r"<[A-Za-z!/]|&[#A-Za-z]")
+_TAG_HINT = re.compile(r"<[A-Za-z!/]|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BLOCK_TAG = re.compile(r"<(?:p|br|div|li|h[1-6]|blockquote|pre|table|tr|section|article)\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 
 
 def fold(text: str) -> str:
@@ -49,9 +51,17 @@ def looks_like_html(value: str) -> bool:
     return _TAG_HINT.search(value) is not None
 
 
+def _blank_lines_as_breaks(html: str) -> str:
+    """HTML without any block element (text with a few entities or inline tags): its blank lines
+    are the paragraph breaks, as in plain text."""
+    if "\n" in html and _BLANK_LINE.search(html) and not _BLOCK_TAG.search(html):
+        return _BLANK_LINE.sub(_SEP, html)
+    return html
+
+
 def paragraphs(html: str) -> list[str]:
     """The non-empty paragraphs of ``html``'s text, in document order."""
-    return _paragraphs(LexborHTMLParser(html))
+    return _paragraphs(LexborHTMLParser(_blank_lines_as_breaks(html)))
 
 
 def _paragraphs(tree: LexborHTMLParser) -> list[str]:
@@ -90,7 +100,7 @@ def inline_text(value: str) -> str:
 
 def extract(html: str, base_url: str | None = None) -> tuple[list[str], str | None]:
     """Paragraphs of ``html`` and the href of its ``<link rel=canonical>`` (absolute), if any."""
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(_blank_lines_as_breaks(html))
     canonical = None
     if "canonical" in html:
         for link in tree.css("link[rel]"):
