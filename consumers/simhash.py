@@ -20,7 +20,7 @@ import re
 _TOKEN = re.compile(r"\w+")
 _LANE_BITS = 16
 _MAX_TOKENS = (1 << _LANE_BITS) - 1
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 50_000  # about 12 MB of spread integers at most
 #: byte value -> its 8 bits spread into 8 lanes, for each of the 8 byte positions of a hash.
 _SPREAD_BYTE = [
     [sum(1 << ((pos * 8 + bit) * _LANE_BITS) for bit in range(8) if value >> bit & 1) for value in range(256)]
