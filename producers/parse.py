@@ -176,8 +176,9 @@ def _tags(entry: Mapping[str, Any]) -> list[str]:
 
 def _enclosures(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for enc in _get(entry, "enclosures") or ():
-        if isinstance(enc, Mapping) and enc.get("href"):
+    # FeedParserDict computes ``enclosures`` from ``links`` on access; read the links directly.
+    for enc in _get(entry, "links") or ():
+        if isinstance(enc, Mapping) and enc.get("rel") == "enclosure" and enc.get("href"):
             length = enc.get("length")
             out.append(
                 {
