@@ -258,3 +258,17 @@ def test_dockerfile_runs_as_non_root_with_a_healthz_check() -> None:
     assert "NEWSSTREAM_METRICS_PORT" in text
     assert re.search(r'^ENTRYPOINT \["newsstream"\]', text, re.MULTILINE)
     assert "latest" not in text
+
+
+def test_compose_demo_feeds_are_the_bundled_demo_on_the_demo_feeds_host(services: dict[str, dict[str, Any]]) -> None:
+    from producers.demo import DEFAULT_PORT, feeds_toml
+
+    demo = REPO / "deploy" / "demo-feeds.toml"
+    assert demo.read_text(encoding="utf-8").endswith(feeds_toml(DEFAULT_PORT, "demo-feeds")), (
+        "deploy/demo-feeds.toml drifted from producers/demo/feeds.toml; regenerate it with "
+        "producers.demo.feeds_toml(8642, 'demo-feeds') below its comment header"
+    )
+    producer = services["demo-producer"]
+    target = producer["environment"]["NEWSSTREAM_FEEDS"]
+    assert f"./deploy/demo-feeds.toml:{target}:ro" in producer["volumes"]
+    assert str(DEFAULT_PORT) in services["demo-feeds"]["command"]
