@@ -37,6 +37,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     tool.add_argument("name", help="tool name, e.g. kafka-topics")
     tool.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the tool")
     tool.set_defaults(handler=_tool)
+    _register_feeds(dev_sub)
+
+
+def _register_feeds(dev_sub: argparse._SubParsersAction) -> None:
+    from producers import demo
+
+    feeds = dev_sub.add_parser(
+        "feeds",
+        help="the offline demo feeds (fictional outlets whose stories change over time)",
+        description="Demo feeds for offline runs; the producer reads them from "
+        f"{demo.DEMO_FEEDS_TOML} (set NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1: they are on loopback).",
+    )
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
+    serve = feeds_sub.add_parser(
+        "serve",
+        help="serve the demo feeds as successive versions (ETag/Last-Modified, 304s)",
+        description="Serve the demo feeds. The step advances every --step-seconds (0: only on POST /_advance) "
+        f"up to {demo.MAX_STEP}; GET /_state shows it. Ctrl-C stops.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=demo.DEFAULT_PORT, help=f"port ({demo.DEFAULT_PORT}; 0 = any free)")
+    serve.add_argument(
+        "--step-seconds", type=float, default=demo.DEFAULT_STEP_SECONDS, help="seconds per step (15; 0 = manual)"
+    )
+    serve.set_defaults(handler=_feeds_serve)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -62,6 +87,24 @@ def _status(args: argparse.Namespace) -> int:
         f"pids={info['pids'] or '-'}  log={info['log']}"
     )
     return 0 if info["state"] == "up" else 1
+
+
+def _feeds_serve(args: argparse.Namespace) -> int:
+    from newsstream.shutdown import Shutdown
+    from producers import demo
+
+    setup_logging("console")
+    stop = Shutdown().install()
+    server = demo.serve(args.host, args.port, args.step_seconds)
+    print(f"demo feeds at {server.url('/')} (step {server.step} of {server.max_step}; Ctrl-C stops):")
+    for feed in demo.FEEDS:
+        print(f"  {server.url(feed.path)}  {feed.publisher} ({feed.kind})")
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        server.shutdown()
+    return 0
 
 
 def _tool(args: argparse.Namespace) -> int:
