@@ -74,6 +74,7 @@ class FeedTiming:
     disabled: bool = False
     last_error: str | None = None
     last_success: float | None = None
+    learned_interval_s: float | None = None  # half the median gap between entries, when known
 
 
 def _clamp(value: float, policy: SchedulePolicy) -> float:
@@ -94,11 +95,18 @@ def base_interval(
     configured_s: float | None = None,
     entry_times: Iterable[float] = (),
     hints: Hints | None = None,
+    learned_s: float | None = None,
 ) -> float:
-    """The un-jittered interval after a success, clamped to the policy's bounds."""
+    """The un-jittered interval after a success, clamped to the policy's bounds.
+
+    ``learned_s`` is a publishing interval observed earlier; it stands in when ``entry_times`` are
+    too few (a 304 carries no entries, so the rate learned from the last 200 is kept).
+    """
     interval = configured_s if configured_s is not None else policy.interval_s
     if policy.adaptive:
         observed = publishing_interval(entry_times)
+        if observed is None:
+            observed = learned_s
         if observed is not None:
             interval = observed
     hinted = hints.longest() if hints is not None else None
@@ -118,7 +126,9 @@ def after_success(
     hints: Hints | None = None,
 ) -> FeedTiming:
     """The timing after a successful fetch (200 or 304): errors reset, next due after one interval."""
-    interval = base_interval(policy, configured_s, entry_times, hints)
+    times = list(entry_times)
+    learned = publishing_interval(times) or timing.learned_interval_s
+    interval = base_interval(policy, configured_s, times, hints, timing.learned_interval_s)
     jittered = interval * (1 + policy.jitter * (2 * rand() - 1))
     return replace(
         timing,
@@ -127,6 +137,7 @@ def after_success(
         consecutive_errors=0,
         last_error=None,
         last_success=now,
+        learned_interval_s=learned,
     )
 
 

@@ -51,6 +51,14 @@ def test_adaptive_interval_follows_the_publishing_rate() -> None:
     assert publishing_interval([*hourly, NOW - 30 * 86400]) == 1800
 
 
+def test_the_learned_rate_survives_a_304() -> None:
+    hourly = [NOW - 3600 * i for i in range(10)]
+    learned = after_success(FeedTiming(), NOW, POLICY, mid, entry_times=hourly)
+    assert learned.learned_interval_s == 1800
+    after_304 = after_success(learned, NOW + 1800, POLICY, mid)  # no entries in a 304
+    assert after_304.interval_s == 1800 and after_304.learned_interval_s == 1800
+
+
 def test_adaptive_interval_is_clamped() -> None:
     busy = [NOW - 10 * i for i in range(10)]  # every 10 s
     assert base_interval(POLICY, entry_times=busy) == POLICY.floor_s
