@@ -19,7 +19,8 @@ What it reports, per NormalizedArticle version (only ``id``, ``title`` and ``bod
 Versions: the first sighting is version 1. A version whose content hash equals the state's, or whose
 text equals (modulo noise) the current or one of the recent earlier versions (``seen_fingerprints``),
 is a replay or noise: ``([], state)`` with the *same* state object (the stage need not write the
-changelog). Anything else increments ``version``.
+changelog, nor index the title). So is a version whose differences produce no event at all (a feed's
+tag line such as "Politics, World", or edits past ``BODY_LIMIT``). Anything else increments ``version``.
 
 Title-index ordering (the stage must do the same as the CLI): for each article, in input order,
 
@@ -129,6 +130,10 @@ def detect(
 
     if state is not None:
         events.extend(_diff_events(state, title, body, new_notices, event))
+        if not events:
+            # only noise the hash sees and the comparison does not (a feed's tag line, text past
+            # BODY_LIMIT): not a new version
+            return [], state
 
     keys = list(state.notices_seen) if state is not None else []
     for notice in notices:

@@ -50,7 +50,8 @@ _TRIGGER = re.compile(
     r"korrektur|berichtig|richtigstell|klarstell|präzisier|aktualis|fehler|redaktion|entschuldig|zurückgezogen|"
     r"überschrift|rectif|mise à jour|mis à jour|erreur|rédaction|précision|excus|retiré|modifié|corrigé|"
     r"correcci|fe de err|actualiz|aclaraci|disculp|redacción|lamentamos|retirad|titular|titre|erratum|errata|"
-    r"removed|taken down|unpublished|version|versión|fassung|should have|in fact",
+    r"removed|taken down|unpublished|version|versión|fassung|should have|in fact|make clear|\bwe\b|\bour\b|"
+    r"regrets|fälsch|irrtüm|versehent|\bwir\b|corregid|corrig|desarrollo|\(corrects|\(fixes|\(adds",
     _I,
 )
 
@@ -77,7 +78,7 @@ _LABEL_WORDS: list[tuple[str, str]] = [
     ),
 ]
 _LABEL = re.compile(
-    r"^\W{0,4}(?:(?P<editors_note>"
+    r"^\W{0,4}(?:latest\s+|new\s+|última\s+|dernière\s+|neueste\s+)?(?:(?P<editors_note>"
     + _LABEL_WORDS[0][1]
     + r")|(?P<correction>"
     + _LABEL_WORDS[1][1]
@@ -89,18 +90,32 @@ _LABEL = re.compile(
     + _LABEL_WORDS[4][1]
     + r"))"
     # what follows a label: a colon/dash/bracket, a number ("UPDATE 2-"), or "at/on <time>", "with", "to"
-    r"(?P<after>\s*\d*\s*[:\-–—\].)]|\s+\d|\s+(?:at|on|am|le|el|um|vom|du|del|–|—)\s|\s*$|\s+\(|\s+with\b|\s+to\b)",
+    r"(?P<after>\s*\d*\s*[:\-–—\].),]|\s+\d|\s+(?:at|on|am|le|el|um|vom|du|del|a\s+las|a\s+la|à|–|—)\s|\s*$|"
+    r"\s+\(|\s+with\b|\s+to\b|\s+appended\b)",
     _I,
 )
 # "Corrections and clarifications" column headers and the like: the label family, not a notice.
 _LABEL_ONLY = re.compile(r"^\W*(?:corrections?\s*(?:and|&)\s*clarifications?|corrections?|updates?)\W*$", _I)
 # A bare timestamp after an update label ("Updated 10:02 AM EDT, March 5, 2024") is page chrome.
-_TIMESTAMP_ONLY = re.compile(
-    r"^\W*(?:last\s+)?(?:updated?|aktualisiert(?:\s+am)?|mis\s+à\s+jour(?:\s+le)?|actualizado(?:\s+el)?)\s*[:\-–—]?\s*"
-    r"(?:on|at|am|le|el|um)?\s*[\w,./:\s+-]{0,60}?\s*$",
-    _I,
+_DATE_WORDS = frozenset(
+    "on at am pm a.m p.m m h uhr le el um the of de del a las à et y und gmt utc bst cet cest est edt et pt pdt cdt "
+    "mez mesz jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+    "august september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday "
+    "friday saturday sunday janvier février mars avril mai juin juillet août septembre octobre novembre "
+    "décembre enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre januar "
+    "februar märz juni juli oktober dezember lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes "
+    "miércoles jueves viernes sábado domingo montag dienstag mittwoch donnerstag freitag samstag sonntag "
+    "last updated update mis jour mise actualizado aktualisiert publié published".split()
 )
-_HAS_CONTENT_WORD = re.compile(r"\b(?:with|to|after|since|because|include|adds?|added|reflect|new|mit|avec|con)\b", _I)
+_WORDISH = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*", re.UNICODE)
+
+
+def _timestamp_only(text: str) -> bool:
+    """True for a dateline-style stamp with no content ("Updated 10:02 AM EDT, Tue March 5, 2024")."""
+    if len(text) > 120 or not any(ch.isdigit() for ch in text):
+        return False
+    return all(w.casefold().strip(".") in _DATE_WORDS for w in _WORDISH.findall(text))
+
 
 # --- self-reference: the outlet speaking of this article ----------------------------------------------
 _ARTICLE_NOUN = (
@@ -110,7 +125,10 @@ _ARTICLE_NOUN = (
 )
 _SELF = re.compile(
     r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"|\b(?:an?|the)\s+(?:earlier|previous|prior|original|"
-    r"initial|first)\s+(?:version|edition|draft|headline|iteration)|\bwe\b|\bour\b|\bus\b|"
+    r"initial|first)\s+(?:version|edition|draft|headline|iteration)|\bwe\b|\bour\b|"
+    r"^\W*the\s+(?:article|story|report|post|piece|headline|photo|picture|caption|graphic|chart|map)\b|"
+    r"\bregrets\s+the\s+error|\bdeveloping\s+story|\bnoticia\s+en\s+desarrollo|\bse\s+irá\s+actualizando|"
+    r"^\W{0,2}\((?:corrects|fixes|updates|adds|refiles)\b|"
     r"\b(?:an?|the|our)\s+(?:article|story|report|item|obituary|caption|graphic|headline|review|column|"
     r"feature|editorial|interview|profile|chart|map|picture|photo)\s+(?:on|in|of|about|published|last|yesterday|"
     r"on\s+page|headlined|titled)|\b(?:yesterday|last\s+\w+|monday|tuesday|wednesday|thursday|friday|saturday|"
@@ -137,7 +155,10 @@ _THIRD_PARTY = re.compile(
     r"claim|claims|report|statement|findings|research|remarks|story)\b|"
     r"\b(?:paper|study|studies|research|findings)\s+(?:was|were|has\s+been|had\s+been|have\s+been)\s+"
     r"(?:retracted|withdrawn)|"
-    r"\b(?:said|says|told|according\s+to)\b[^.]{0,60}\b(?:correction|retraction)\b",
+    r"\b(?:said|says|told|according\s+to)\b[^.]{0,60}\b(?:correction|retraction)\b|"
+    # attributed speech: "We said we would deliver," the minister told reporters.
+    r",\W{0,2}\s*(?:the\s+\w+(?:\s+\w+)?|he|she|they|[A-Z]\w+(?:\s+[A-Z]\w+)?)\s+(?:told|said|says|added|wrote)\b|"
+    r"^\W{0,2}[\"“„«‘]",
     _I,
 )
 
@@ -152,6 +173,18 @@ _ERR_VERB = (
     r"understated|exaggerated|conflated)"
 )
 _EARLIER = r"(?:an?|the)\s+(?:earlier|previous|prior|original|initial|first)\s+(?:version|edition|draft|iteration)"
+# "an earlier version of this article('s headline)," -- the version must be of the article itself
+_EARLIER_OF = (
+    _EARLIER + r"(?:\s+of\s+(?:this|the|our|that)\s+(?:\w+\s+)?" + _ARTICLE_NOUN + r"(?:'s\s+\w+)?)?"
+    r"(?:,\s*[^,]{0,80},)?\s+(?:\w+\s+){0,2}?"
+)
+# the outlet's own earlier item: "An article on Page A12 on Monday", "Yesterday's obituary", "Our story on ..."
+_OWN_ITEM = (
+    r"(?:\b(?:an?|our)\s+(?:article|story|report|item|obituary|caption|picture\s+caption|photo\s+caption|graphic|"
+    r"headline|review|column|feature|editorial|interview|profile|chart|map|table|letter|leader|listing|"
+    r"preview|guide)\b[^.]{0,80}?|\b(?:yesterday|last\s+\w+|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)'s\s+\w+(?:\s+\w+)?\s+)"
+)
 _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     # (type, pattern, strength) -- strength "strong" counts anywhere, "weak" only in short edge blocks
     (
@@ -201,7 +234,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
             r"(?:\w+\s+)?impression|\bwe\s+(?:want|wish|would\s+like)\s+to\s+(?:clarify|make\s+clear)|"
             r"\bwurde\s+(?:\w+\s+)?präzisiert|\bwir\s+(?:möchten|wollen)\s+(?:\w+\s+)?klarstellen|"
             r"\ba\s+été\s+(?:\w+\s+)?(?:précisé|clarifié)|\bnous\s+(?:tenons|souhaitons)\s+à\s+préciser|"
-            r"\bpara\s+(?:aclarar|precisar)\b|\bqueremos\s+aclarar",
+            r"\bpara\s+(?:aclarar|precisar)\b|\bqueremos\s+aclarar|"
+            r"\b(?:a|this)\s+clarification\s+(?:has\s+been|was)\s+(?:added|appended)",
             _I,
         ),
         "strong",
@@ -209,12 +243,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "correction",
         re.compile(
-            _EARLIER + r"\b[^.;]{0,160}?\b(?:" + _ERR_VERB + r"|said|stated|reported|described|referred|named|"
+            _EARLIER_OF + r"(?:" + _ERR_VERB + r"|said|stated|reported|described|referred|named|"
             r"identified|gave|listed|showed|suggested|quoted|attributed|called|put|was\s+wrong|had)\b|"
+            r"^\W{0,2}\((?:corrects|fixes|corrected)\b|\b(?:a|this)\s+correction\s+(?:has\s+been|was)\s+"
+            r"(?:added|appended)|\bcorrection\s+appended\b|"
             r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"\s+(?:has\s+been|was|have\s+been|had\s+been|is\s+being)\s+"
             r"(?:\w+\s+){0,3}?(?:corrected|amended\s+to\s+correct|changed\s+to\s+correct|edited\s+to\s+correct|"
             r"updated\s+to\s+correct|amended\s+because|updated\s+because|corrected\s+to|changed\s+because)|"
-            r"\b(?:amended|updated|edited|changed|revised)\s+(?:on\s+[^.]{0,40}?)?(?:to\s+correct|to\s+fix|"
+            r"\b(?:amended|updated|edited|changed|revised)\s+(?:[^.]{0,40}?\s+)?(?:to\s+correct|to\s+fix|"
             r"because\s+(?:an?|the)\s+(?:earlier|previous|original)|to\s+remove\s+(?:an?\s+)?(?:incorrect|"
             r"erroneous|inaccurate))|"
             r"\b(?:due\s+to|because\s+of|owing\s+to|as\s+a\s+result\s+of|through)\s+an?\s+(?:editing|editorial|"
@@ -245,8 +281,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "update",
         re.compile(
-            r"\b(?:this|the\s+above)\s+" + _ARTICLE_NOUN + r"\s+(?:has\s+been|was|have\s+been|will\s+be|is\s+being|"
-            r"had\s+been)\s+(?:\w+\s+)?(?:updated|expanded|revised|amended|refreshed|added\s+to)|"
+            r"(?:\b(?:this|the\s+above)|^\W*the)\s+" + _ARTICLE_NOUN + r"\b[^.]{0,80}?\b(?:has\s+been|was|have\s+been|"
+            r"will\s+be|is\s+being|had\s+been)\s+(?:\w+\s+)?(?:updated|expanded|revised|amended|refreshed|added\s+to)|"
+            r"^\W{0,2}\((?:updates|adds|recasts|refiles)\b|\bse\s+irá\s+actualizando|"
             r"\bthis\s+is\s+a\s+(?:developing|breaking|live)\s+(?:news\s+)?story|"
             r"\b(?:updated|amended)\s+(?:at|on)\s+[^.]{0,40}?\s+(?:with|to\s+(?:include|add|reflect|note|show))\b|"
             r"\b(?:updated|amended|refreshed)\s+(?:with|to\s+(?:include|add|reflect|note))\s+(?:new|additional|"
@@ -281,6 +318,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
             r"^\W{0,3}(?:in\s+[^,]{0,60},\s+)?we\s+(?:said|wrote|reported|stated|described|called|referred|"
             r"gave|quoted|named|listed|suggested|attributed|described|mentioned|claimed|implied|put|had)\b|"
             r"\b(?:we|our\s+\w+)\s+(?:\w+\s+)?(?:erroneously|mistakenly|wrongly|incorrectly)\b|"
+            r"^\W{0,2}" + _OWN_ITEM + _ERR_VERB + r"\b|"
+            r"^\W{0,3}(?:in\s+[^.]{0,60}?,?\s+)?we\s+(?:said|wrote|reported|stated|described|called|referred)\b|"
+            r"^\W{0,2}our\s+(?:\w+\s+)?(?:story|article|report|item|review|obituary)\b[^.]{0,100}\b(?:said|reported|"
+            r"stated|wrote|described|claimed|suggested)\b[^.]*\.\s+(?:the\s+correct|in\s+fact|it\s+(?:is|was)|"
+            r"they\s+(?:are|were)|he\s+(?:is|was)|she\s+(?:is|was)|this\s+is\s+(?:not\s+)?(?:correct|true))|"
+            r"\bregrets\s+the\s+(?:error|errors|mistake)|"
             r"\b(?:erroneously|mistakenly|wrongly|incorrectly)\s+(?:mentioned|said|stated|reported|described|"
             r"referred|identified|attributed|named|gave|listed|included|called|credited|captioned|labelled|labeled|"
             r"printed|spelled|spelt|dated|located)\b|"
@@ -301,6 +344,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ),
 ]
 
+_ORDER = ("headline_change", "retraction", "clarification", "correction", "editors_note", "update")
+# strong before weak; among strong ones, the more specific type first ("amended to remove" before "amended")
+_PATTERNS.sort(key=lambda p: (p[2] == "weak", _ORDER.index(p[0])))
+
 # Content of an editor's-note label that is about a change to the article (else: intro/warning/bio).
 _CHANGE_CONTENT = re.compile(
     r"\b(?:has|have|had)\s+(?:since\s+)?been\s+(?:updated|amended|changed|edited|removed|revised|withheld|"
@@ -311,7 +358,8 @@ _CHANGE_CONTENT = re.compile(
     r"\bsince\s+(?:this|the)\s+(?:\w+\s+)?was\s+(?:first\s+)?published|\bfollowing\s+publication|"
     r"\bafter\s+publication|\bat\s+the\s+request\s+of|\bno\s+longer\b|"
     r"\bwurde\s+(?:nachträglich\s+)?(?:geändert|aktualisiert|ergänzt|entfernt|gekürzt|angepasst)|"
-    r"\ba\s+été\s+(?:modifié|mis\s+à\s+jour|retiré|complété)|\b(?:ha\s+sido|fue)\s+(?:modificad|actualizad|retirad)",
+    r"\ba\s+été\s+(?:modifié|mis\s+à\s+jour|retiré|complété)|"
+    r"\b(?:ha\s+sido|han\s+sido|fue|fueron)\s+(?:modificad|actualizad|retirad|cambiad)",
     _I,
 )
 _CORRECTION_CONTENT = re.compile(
@@ -402,7 +450,7 @@ def classify(text: str, position: str = "inline") -> tuple[str, str] | None:
         return None
     short_edge = len(stripped) <= SHORT_BLOCK and position in ("top", "bottom")
     for kind, pattern, strength in _PATTERNS:
-        if strength == "weak" and not (short_edge or len(stripped) <= 200):
+        if strength == "weak" and not short_edge:
             continue
         m = pattern.search(stripped)
         if m is not None:
@@ -415,7 +463,7 @@ def _classify_labelled(text: str, kind: str, cue: str) -> tuple[str, str] | None
         return None
     rest = text[len(cue) :]
     if kind == "update":
-        if _TIMESTAMP_ONLY.match(text) and not _HAS_CONTENT_WORD.search(rest):
+        if _timestamp_only(text):
             return None
         if _CORRECTION_CONTENT.search(rest):
             return "correction", cue
@@ -496,26 +544,23 @@ def find_notices(title: str, body: str) -> list[Notice]:
         if not _TRIGGER.search(text):
             continue
         position = "top" if i < EDGE_BLOCKS and i < n - 1 - i else "bottom" if i >= n - EDGE_BLOCKS else "inline"
-        if end - start <= SHORT_BLOCK * 2:
+        if end - start <= SHORT_BLOCK:
             hit = classify(text, position)
             if hit is not None:
                 found.append(_notice(body, start, end, hit))
-                continue
-            if end - start <= SHORT_BLOCK:
-                continue
-        # a long block: a notice may be one or two sentences of it (explicit cues only: "inline")
+            continue
+        # a long block: a notice is one or a few of its sentences
         sents = _sentences(text, start)
         k = 0
         while k < len(sents):
             s, e = sents[k]
-            if _TRIGGER.search(body[s:e]):
-                hit = classify(body[s:e], "inline")
-                if hit is not None:
-                    # extend over the following sentence when the notice goes on ("It was Tuesday.")
-                    if k + 1 < len(sents) and sents[k + 1][1] - s <= 400 and k == len(sents) - 2:
-                        e = sents[k + 1][1]
-                        k += 1
-                    found.append(_notice(body, s, e, hit))
+            hit = classify(body[s:e], position) if _TRIGGER.search(body[s:e]) else None
+            if hit is not None:
+                # near the end of the block, the notice goes on to its end ("… misstated the date. It was
+                # Tuesday."), when that is short
+                if len(sents) - k <= 3 and end - s <= SHORT_BLOCK:
+                    e, k = end, len(sents)
+                found.append(_notice(body, s, e, hit))
             k += 1
     return found
 

@@ -25,6 +25,20 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SENTENCE = re.compile(r"[^\n]*?(?:[.!?…]+[\"'”’»)\]]*(?=\s)|\n|$)")
 
 
+def is_tag_line(sentence: str) -> bool:
+    """A feed's section/tag line ("Politics, World", "Global Economy, Markets"): not editorial text.
+
+    Some feeds add or drop such a trailing line between captures; it is left out of body diffs.
+    """
+    text = sentence.strip()
+    if not text or text[-1] in ".!?…:;\"”'’)" or len(text) > 120:
+        return False
+    items = [item.strip() for item in text.split(",")]
+    if len(items) < 2:
+        return False
+    return all(item and item[0].isupper() and len(item.split()) <= 3 for item in items)
+
+
 def compare_key(text: str) -> str:
     """The text without case, quote style, punctuation or whitespace differences (words, one space)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
@@ -86,9 +100,9 @@ def diff_bodies(old: str, new: str) -> BodyDiff:
     old_spans, new_spans = split_sentences(old), split_sentences(new)
     old_sents = [old[s:e] for s, e in old_spans]
     new_sents = [new[s:e] for s, e in new_spans]
-    old_keys = [compare_key(s) for s in old_sents]
-    new_keys = [compare_key(s) for s in new_sents]
-    # Sentences that are pure punctuation carry no words: drop them from the comparison.
+    old_keys = ["" if is_tag_line(s) else compare_key(s) for s in old_sents]
+    new_keys = ["" if is_tag_line(s) else compare_key(s) for s in new_sents]
+    # Sentences that are pure punctuation or tag lines carry no text: drop them from the comparison.
     old_idx = [i for i, k in enumerate(old_keys) if k]
     new_idx = [i for i, k in enumerate(new_keys) if k]
     a = [old_keys[i] for i in old_idx]
