@@ -23,6 +23,7 @@ waits its turn behind others on the same host is not timed out for waiting.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import zlib
 from collections.abc import Mapping
@@ -36,6 +37,8 @@ import brotli
 
 from producers.schedule import parse_retry_after
 from producers.ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, check_url
+
+log = logging.getLogger(__name__)
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
@@ -182,8 +185,11 @@ def _lower_headers(raw: Mapping[str, str]) -> dict[str, str]:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:  # a malformed URL (bad port, unbalanced brackets): check_url reports it
+        return "", url, None
 
 
 def _outcome_for_status(status: int) -> str:
@@ -272,6 +278,9 @@ class Fetcher:
             return state.result("network_error", f"DNS: {exc}", started)
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return state.result("network_error", f"{type(exc).__name__}: {exc}", started)
+        except Exception as exc:  # a bug here must not stop the other feeds; it is logged with its traceback
+            log.exception("unexpected error fetching %s", state.url)
+            return state.result("network_error", f"unexpected {type(exc).__name__}: {exc}", started)
 
     async def _follow(
         self, state: _Progress, validators: Validators, extra: Mapping[str, str], started: float
@@ -328,7 +337,10 @@ class Fetcher:
             state.bytes_read += len(chunk)
             if state.bytes_read > cap:
                 raise _Failure("too_large", f"more than {cap} bytes on the wire")
-            body += decoder.decode(chunk, cap - len(body))
+            try:
+                body += decoder.decode(chunk, cap - len(body))
+            except (zlib.error, brotli.error) as exc:
+                raise _Failure("network_error", f"corrupt compressed body: {exc}") from None
         body += decoder.finish()
         return bytes(body)
 

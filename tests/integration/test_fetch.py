@@ -260,6 +260,18 @@ def test_corrupt_gzip_is_a_network_error(site: Site, feed_bytes: bytes) -> None:
     assert result.outcome == "network_error" and result.body is None
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate"])
+def test_garbage_compressed_body_is_a_network_error(site: Site, encoding: str) -> None:
+    site.routes["/feed"] = lambda r: send(r, 200, b"\x1f\x8b\x08\x00garbage" * 50, Content_Encoding=encoding)
+    result = fetch(site.url("/feed"))
+    assert result.outcome == "network_error" and "corrupt" in (result.error or "")
+
+
+def test_malformed_urls_do_not_raise() -> None:
+    for url in ("http://[::1/feed", "http://example.com:99999/feed", "not a url", ""):
+        assert fetch(url).outcome in ("blocked", "network_error")
+
+
 def test_body_over_the_cap(site: Site, feed_bytes: bytes) -> None:
     site.routes["/declared"] = lambda r: send(r, 200, feed_bytes)
     site.routes["/chunked"] = lambda r: send_chunked(r, iter([feed_bytes[i : i + 1000] for i in range(0, 20000, 1000)]))
