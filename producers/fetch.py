@@ -271,11 +271,12 @@ class Fetcher:
             else:
                 what = f"{type(exc).__name__}: {exc or 'connect or read timeout'}"
             return state.result("timeout", what, started)
-        except aiohttp.ClientConnectorDNSError as exc:
+        except aiohttp.ClientConnectorError as exc:  # the guard's refusal arrives wrapped in this
             cause = exc.__cause__
             if isinstance(cause, BlockedAddressError):
-                return state.result("blocked", cause.reason, started)
-            return state.result("network_error", f"DNS: {exc}", started)
+                hop = f"redirect to {state.final_url}: " if state.final_url != state.url else ""
+                return state.result("blocked", hop + cause.reason, started)
+            return state.result("network_error", f"{type(exc).__name__}: {exc}", started)
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return state.result("network_error", f"{type(exc).__name__}: {exc}", started)
         except Exception as exc:  # a bug here must not stop the other feeds; it is logged with its traceback
