@@ -21,7 +21,7 @@ from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client import CollectorRegistry, Gauge
 
-from consumers.detect import detect
+from consumers.detect import detect, index_article
 from consumers.detector_state import ArticleState
 from consumers.title_index import TitleIndex, title_key
 from newsstream import codec
@@ -153,9 +153,8 @@ class DetectStage:
             events, state = detect(previous, article, titles=self.titles)
             new_title_key = None
             if state is not previous:
-                publisher, title = article.get("publisher"), article.get("title") or ""
-                before = self.titles.get(title_key(publisher, title))
-                new_title_key = self.titles.add(publisher, title, article_id)
+                before = self.titles.get(title_key(article.get("publisher"), article.get("title") or ""))
+                new_title_key = index_article(self.titles, article)
                 if before == article_id:
                     new_title_key = None  # already indexed: no record to write
         outputs: list[Output] = []
