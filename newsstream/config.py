@@ -7,6 +7,7 @@ names. A malformed value stops start-up with a :class:`ConfigError` naming the v
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -84,6 +85,10 @@ class Config:
     user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
     partitions: int = 3
     replication_factor: int = 1
+    #: Stable id of this process among its stage's instances (part of the transactional id).
+    instance_id: str = field(default_factory=socket.gethostname)
+    #: Shortest time between two polls of one feed (the demo lowers it; keep it polite for real feeds).
+    poll_floor_seconds: float = 60.0
 
     def port_for(self, stage: str) -> int:
         """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
@@ -137,6 +142,8 @@ class Config:
             user_agent=reader.text("NEWSSTREAM_USER_AGENT", cls.user_agent),
             partitions=reader.positive_int("NEWSSTREAM_PARTITIONS", 3),
             replication_factor=reader.positive_int("NEWSSTREAM_REPLICATION_FACTOR", 1),
+            instance_id=reader.text("NEWSSTREAM_INSTANCE_ID", socket.gethostname()),
+            poll_floor_seconds=reader.positive_float("NEWSSTREAM_POLL_FLOOR_SECONDS", 60.0),
         )
 
 
@@ -182,6 +189,18 @@ class _Reader:
             raise ConfigError(f"{name}={value!r} is not an integer") from None
         if number < 1:
             raise ConfigError(f"{name}={value!r} must be at least 1")
+        return number
+
+    def positive_float(self, name: str, default: float) -> float:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number") from None
+        if not number > 0:
+            raise ConfigError(f"{name}={value!r} must be greater than 0")
         return number
 
     def optional_port(self, name: str) -> int | None:

@@ -13,7 +13,6 @@ while the consumer rebalances: revocation needs no flush, only dropping per-part
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -81,7 +80,7 @@ class RunnerOptions:
     """Tuning of the loop; defaults suit the pipeline's small JSON messages."""
 
     group_id: str
-    instance_id: str = field(default_factory=lambda: os.environ.get("NEWSSTREAM_INSTANCE_ID") or socket.gethostname())
+    instance_id: str = field(default_factory=socket.gethostname)
     max_batch: int = 500
     poll_timeout_ms: int = 500
     session_timeout_ms: int = 10_000

@@ -9,7 +9,7 @@ from newsstream import devkafka
 from newsstream.log import setup_logging
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dev = subparsers.add_parser("dev", help="development helpers: local Kafka broker, demo feed server")
     dev_sub = dev.add_subparsers(dest="dev_command", metavar="WHAT")
     kafka = dev_sub.add_parser(

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from newsstream.cli._common import add_kafka_flag, load_config
-from newsstream.errors import ConfigError
+from newsstream.errors import ConfigError, NewsstreamError
 
 log = logging.getLogger("newsstream.produce")
 
@@ -57,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _run(args: argparse.Namespace) -> int:
     from prometheus_client import CollectorRegistry
 
+    from kafka.errors import KafkaError
+
     from newsstream.health import HealthServer
     from newsstream.kafka_clients import make_producer
     from newsstream.shutdown import Shutdown
@@ -82,7 +84,17 @@ def _run(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     shutdown = Shutdown().install()
     state = StateStore(config.state_dir)
-    sender = make_producer(config.kafka)
+    # A send blocks while metadata is missing or the buffer is full; bound that, and check the raw
+    # topic once up front so a missing topic is a clear error rather than a stalled loop.
+    sender = make_producer(config.kafka, max_block_ms=15_000)
+    try:
+        sender.partitions_for(config.topics.raw)
+    except KafkaError as exc:
+        sender.close(timeout=5)
+        state.close()
+        raise NewsstreamError(
+            f"raw topic {config.topics.raw!r} is not available ({exc}); create it with `newsstream topics create`"
+        ) from None
     stage = ProduceStage(
         config, feeds, sender=sender, state=state, registry=registry, producers=producers, shutdown=shutdown
     )

@@ -26,7 +26,7 @@ current batch, commits, and exits 0. Metrics and health: http://HOST:PORT/metric
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, (summary, group) in STAGES.items():
         parser = subparsers.add_parser(
             name, help=summary, description=summary, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -44,9 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args)
-    options = RunnerOptions(group_id=args.group, max_batch=args.max_batch)
-    if args.instance_id:
-        options.instance_id = args.instance_id
+    options = RunnerOptions(
+        group_id=args.group, max_batch=args.max_batch, instance_id=args.instance_id or config.instance_id
+    )
     if args.stage == "normalize":
         from consumers.normalize_stage import NormalizeStage
 

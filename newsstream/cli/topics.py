@@ -8,7 +8,7 @@ from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.topics import create_topics
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     topics = subparsers.add_parser("topics", help="manage the pipeline's Kafka topics")
     sub = topics.add_subparsers(dest="topics_command", metavar="ACTION")
     create = sub.add_parser(

@@ -1,0 +1,269 @@
+"""``newsstream run``: the whole pipeline locally, as separate processes, with a live view."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from newsstream import codec, devkafka
+from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.config import DEFAULT_METRICS_PORTS, Config, Topics
+from newsstream.errors import NewsstreamError
+from newsstream.liveview import describe_event, missing_events, scrape, status_line
+from newsstream.shutdown import Shutdown
+from newsstream.supervisor import Child, Supervisor, child_env, tail
+from newsstream.topics import create_topics
+
+log = logging.getLogger("newsstream.run")
+DEMO_PREFIX = "demo-"
+
+DESCRIPTION = """\
+Run the whole pipeline on this machine: a local Kafka broker (started if none answers at
+KAFKA_BOOTSTRAP_SERVERS), the topics, the demo feed server (unless --feeds is given), and the
+producer, normalizer and correction detector as separate processes. The terminal shows per-stage
+counts and each correction event as it arrives. Ctrl-C stops every process it started, cleanly.
+
+The demo uses fresh topics per run (demo-<run id>.news.*.v1; earlier demo topics are deleted), so
+every run shows the whole scenario: an article "US downs Turkish drone in northeast Syria: War
+monitor", later a corrected piece whose CORRECTION notice names it, headline and body edits, a live
+blog, notices in Spanish, French and German, and hard negatives that must stay silent.
+"""
+
+EPILOG = """\
+examples:
+  newsstream run                         the demo, until Ctrl-C
+  newsstream run --exit-when-idle        the demo; exit 0 once every expected event was seen
+  newsstream run --feeds feeds.toml      real feeds (needs internet), on the configured topics
+logs: .newsstream/run/<run id>/logs/<process>.log
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "run", help="the whole pipeline locally with a live view (demo feeds by default)",
+        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    add_kafka_flag(parser)
+    parser.add_argument("--feeds", type=Path, metavar="FILE", help="run on this feed list instead of the demo")
+    parser.add_argument(
+        "--exit-when-idle",
+        action="store_true",
+        help="exit 0 once the demo scenario has been fully processed (every expected event seen)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300,
+        help="with --exit-when-idle: give up (exit 1) after this many seconds (300)",
+    )
+    parser.add_argument(
+        "--step-seconds", type=float, default=8.0, help="demo: seconds between versions of the demo feeds (8)"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _demo_topics(run_id: str) -> Topics:
+    return Topics(**{k: f"{DEMO_PREFIX}{run_id}.{v}" for k, v in vars(Topics()).items()})
+
+
+def _delete_old_demo_topics(config: Config) -> None:
+    from newsstream.kafka_clients import make_admin
+
+    admin = make_admin(config.kafka)
+    try:
+        old = [t for t in admin.list_topics() if t.startswith(DEMO_PREFIX)]
+        if old:
+            admin.delete_topics(old)
+            log.info("deleted %d topics of earlier demo runs", len(old))
+    finally:
+        admin.close()
+
+
+def _topic_env(topics: Topics) -> dict[str, str]:
+    return {
+        "NEWSSTREAM_TOPIC_RAW": topics.raw, "NEWSSTREAM_TOPIC_NORMALIZED": topics.normalized,
+        "NEWSSTREAM_TOPIC_CORRECTIONS": topics.corrections, "NEWSSTREAM_TOPIC_DLQ": topics.dlq,
+        "NEWSSTREAM_TOPIC_DETECTOR_STATE": topics.detector_state, "NEWSSTREAM_TOPIC_TITLES": topics.titles,
+        "NEWSSTREAM_TOPIC_PRODUCER_STATE": topics.producer_state,
+        "NEWSSTREAM_TOPIC_PAGE_SCHEDULE": topics.page_schedule,
+    }  # fmt: skip
+
+
+def _ensure_broker(config: Config) -> bool:
+    """Start the local dev broker when nothing answers; True if this run started it."""
+    if devkafka.answers(config.kafka.bootstrap_servers):
+        print(f"using the Kafka broker at {config.kafka.bootstrap_servers}")
+        return False
+    local = devkafka.bootstrap_servers(1)
+    if config.kafka.bootstrap_servers.replace("localhost", "127.0.0.1") != local:
+        raise NewsstreamError(f"no Kafka broker answers at {config.kafka.bootstrap_servers}")
+    print("starting the local Kafka broker (first run resolves its jars from Maven Central)…")
+    devkafka.up()
+    print(f"Kafka {devkafka.kafka_version()} is up at {local}")
+    return True
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    demo = args.feeds is None
+    run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:4]
+    run_dir = config.state_dir / "run" / run_id
+    _ensure_broker(config)
+    if demo:
+        _delete_old_demo_topics(config)
+        config = config.with_overrides(topics=_demo_topics(run_id))
+    for spec, created in create_topics(config):
+        if created:
+            log.debug("created topic %s", spec.name)
+    print(f"topics ready ({config.topics.raw}, {config.topics.normalized}, {config.topics.corrections}, …)")
+
+    env = child_env(
+        KAFKA_BOOTSTRAP_SERVERS=config.kafka.bootstrap_servers,
+        NEWSSTREAM_LOG_FORMAT="console",
+        NEWSSTREAM_STATE_DIR=str(run_dir / "state"),
+        **_topic_env(config.topics),
+    )
+    env.pop("NEWSSTREAM_METRICS_PORT", None)  # each stage uses its own default port
+    supervisor = Supervisor()
+    shutdown = Shutdown().install()
+    expected: list[dict[str, Any]] = []
+    logs = run_dir / "logs"
+    try:
+        if demo:
+            from producers import demo as demo_feeds
+
+            expected = demo_feeds.expected_events()
+            env["NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES"] = "1"
+            env["NEWSSTREAM_POLL_FLOOR_SECONDS"] = str(max(1.0, args.step_seconds / 4))
+            feeds_file = run_dir / "demo-feeds.toml"
+            feeds_file.parent.mkdir(parents=True, exist_ok=True)
+            feeds_file.write_text(
+                demo_feeds.feeds_toml(demo_feeds.DEFAULT_PORT).replace(
+                    'interval = "30s"', f'interval = "{max(1, int(args.step_seconds / 4))}s"'
+                ),
+                encoding="utf-8",
+            )
+            supervisor.start(
+                Child(
+                    "demo feeds",
+                    ["dev", "feeds", "serve", "--step-seconds", str(args.step_seconds)],
+                    env,
+                    logs / "demo-feeds.log",
+                )
+            )
+        else:
+            feeds_file = args.feeds
+        group_suffix = f"-{run_id}" if demo else ""
+        supervisor.start(
+            Child(
+                "producer",
+                ["produce", "--feeds", str(feeds_file)],
+                env,
+                logs / "producer.log",
+                DEFAULT_METRICS_PORTS["produce"],
+            )
+        )
+        supervisor.start(
+            Child(
+                "normalize",
+                ["normalize", "--group", f"newsstream-normalizer{group_suffix}", "--instance-id", f"run{group_suffix}"],
+                env,
+                logs / "normalize.log",
+                DEFAULT_METRICS_PORTS["normalize"],
+            )
+        )
+        supervisor.start(
+            Child(
+                "detect",
+                [
+                    "detect-corrections",
+                    "--group",
+                    f"newsstream-detector{group_suffix}",
+                    "--instance-id",
+                    f"run{group_suffix}",
+                ],
+                env,
+                logs / "detect.log",
+                DEFAULT_METRICS_PORTS["detect-corrections"],
+            )
+        )
+        print(f"running; logs in {logs}. Ctrl-C stops everything.\n")
+        return _watch(config, supervisor, shutdown, expected, args, demo)
+    finally:
+        print("\nstopping…")
+        for line in supervisor.stop_all():
+            print("  " + line)
+        print("every process this run started has stopped.")
+
+
+def _watch(
+    config: Config,
+    supervisor: Supervisor,
+    shutdown: Shutdown,
+    expected: list[dict[str, Any]],
+    args: argparse.Namespace,
+    demo: bool,
+) -> int:
+    from newsstream.kafka_clients import make_consumer
+
+    consumer = make_consumer(
+        config.kafka, None, config.topics.corrections, auto_offset_reset="earliest" if demo else "latest"
+    )
+    ports = {
+        "producer": DEFAULT_METRICS_PORTS["produce"],
+        "normalize": DEFAULT_METRICS_PORTS["normalize"],
+        "detect": DEFAULT_METRICS_PORTS["detect-corrections"],
+    }
+    seen: list[dict[str, Any]] = []
+    started = time.monotonic()
+    last_line = ""
+    try:
+        while not shutdown.requested:
+            for child in supervisor.dead():
+                print(
+                    f"\n{child.name} exited with code {child.exit_code()}; last lines of {child.log_path}:\n"
+                    f"{tail(child.log_path)}",
+                    file=sys.stderr,
+                )
+                return 1
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    event = codec.loads(record.value)
+                    seen.append(event)
+                    print(describe_event(event))
+            line = status_line({stage: scrape(port) for stage, port in ports.items()})
+            if line != last_line:
+                print(f"[{time.monotonic() - started:5.0f}s] {line}  | events {len(seen)}")
+                last_line = line
+            if args.exit_when_idle and demo:
+                missing = missing_events(expected, seen)
+                if not missing:
+                    _summary(seen, time.monotonic() - started)
+                    return 0
+                if time.monotonic() - started > args.timeout:
+                    print(f"\ngave up after {args.timeout:.0f} s; still missing:", file=sys.stderr)
+                    for want in missing:
+                        print(f"  {want['type']}: {want['title']}", file=sys.stderr)
+                    return 1
+        return 0
+    finally:
+        consumer.close()
+
+
+def _summary(seen: list[dict[str, Any]], elapsed: float) -> None:
+    counts: dict[str, int] = {}
+    for event in seen:
+        counts[event["type"]] = counts.get(event["type"], 0) + 1
+    print(
+        f"\ndemo scenario fully processed in {elapsed:.0f} s: {len(seen)} events "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
+    )
+    seed = next((e for e in seen if e["type"] == "correction" and e.get("referenced_article")), None)
+    if seed:
+        ref = seed["referenced_article"]
+        print(f"seed correction: “{seed['title']}” corrects “{ref['title']}” (article {ref['article_id']})")

@@ -1,0 +1,80 @@
+"""The terminal view of a running pipeline: per-stage counts from /metrics and each correction event."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+#: What the view shows per stage: label -> (metric sample name, label filter).
+STAGE_COUNTERS: dict[str, list[tuple[str, str]]] = {
+    "producer": [("fetched", "newsstream_feed_fetches_total"), ("emitted", "newsstream_entries_emitted_total")],
+    "normalize": [
+        ("in", "newsstream_messages_consumed_total"),
+        ("out", "newsstream_messages_produced_total"),
+        ("dlq", "newsstream_dlq_messages_total"),
+    ],
+    "detect": [
+        ("in", "newsstream_messages_consumed_total"),
+        ("out", "newsstream_corrections_total"),
+        ("dlq", "newsstream_dlq_messages_total"),
+    ],
+}
+
+
+def scrape(port: int, host: str = "127.0.0.1", timeout_s: float = 1.0) -> dict[str, float]:
+    """Sum every sample of each metric at ``host:port/metrics`` (labels summed away); {} when down."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=timeout_s) as response:  # noqa: S310
+            text = response.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+    return sums
+
+
+def status_line(samples: dict[str, dict[str, float]]) -> str:
+    """``producer fetched 12 emitted 9 | normalize in 9 out 9 dlq 0 | detect in 9 out 3 dlq 0``."""
+    parts = []
+    for stage, counters in STAGE_COUNTERS.items():
+        values = samples.get(stage)
+        if not values:
+            parts.append(f"{stage} (starting)")
+            continue
+        parts.append(stage + " " + " ".join(f"{label} {values.get(name, 0):.0f}" for label, name in counters))
+    return " | ".join(parts)
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """One line per correction event: type, article title, referenced title."""
+    line = f"  ▶ {event.get('type', '?'):15} v{event.get('version', '?')}  “{event.get('title') or ''}”"
+    ref = event.get("referenced_article")
+    if ref:
+        resolved = (
+            f"{ref.get('article_id')} (score {ref.get('score', 0):.2f})" if ref.get("article_id") else "unresolved"
+        )
+        line += f"\n      corrects “{ref.get('title')}” → {resolved}"
+    return line
+
+
+def missing_events(expected: Iterable[dict[str, Any]], seen: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Required expected events (matched by type and title, with multiplicity) not yet seen."""
+    pool: dict[tuple[str, str], int] = {}
+    for event in seen:
+        key = (str(event.get("type")), str(event.get("title")))
+        pool[key] = pool.get(key, 0) + 1
+    missing = []
+    for want in expected:
+        if not want.get("required", True):
+            continue
+        key = (str(want["type"]), str(want["title"]))
+        if pool.get(key, 0) > 0:
+            pool[key] -= 1
+        else:
+            missing.append(want)
+    return missing
