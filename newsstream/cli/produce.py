@@ -55,9 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _run(args: argparse.Namespace) -> int:
-    from prometheus_client import CollectorRegistry
-
     from kafka.errors import KafkaError
+    from prometheus_client import CollectorRegistry
 
     from newsstream.health import HealthServer
     from newsstream.kafka_clients import make_producer

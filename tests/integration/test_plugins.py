@@ -17,7 +17,8 @@ from newsstream.config import Config
 from producers.base import Registry
 from producers.jsonfeed import JsonFeedProducer
 from producers.rss import RssProducer
-from tests.integration.test_produce import FeedServer, create_raw_topic, feed_server, read_all  # noqa: F401
+from tests.integration.test_produce import FeedServer, create_raw_topic, read_all
+from tests.integration.test_produce import feed_server as feed_server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -54,8 +55,8 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_example_plugin_runs_through_the_registry(
     plugin_path: Path,
     kafka_config: Config,
-    feed_server: FeedServer,
-    tmp_path: Path,  # noqa: F811
+    feed_server: FeedServer,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     config = kafka_config
     create_raw_topic(config)
