@@ -154,7 +154,7 @@ class ProduceStage:
         self.state = state
         self.registry = registry or CollectorRegistry()
         self.producers = producers or Registry()
-        self.policy = policy or SchedulePolicy()
+        self.policy = policy or SchedulePolicy(floor_s=config.poll_floor_seconds)
         self.fetch_settings = fetch_settings or FetchSettings(
             user_agent=config.user_agent, allow_private_addresses=config.allow_private_addresses
         )
