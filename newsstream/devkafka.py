@@ -229,21 +229,25 @@ def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
+    # A refused connection is the expected answer while a broker starts; keep it out of the log.
+    kafka_log = logging.getLogger("kafka")
+    level = kafka_log.level
+    kafka_log.setLevel(logging.CRITICAL)
+    admin = None
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap.split(","),
             request_timeout_ms=int(timeout_s * 1000),
             client_id="newsstream-dev",
         )
-    except (KafkaError, OSError):
-        return False
-    try:
         admin.list_topics()
         return True
     except (KafkaError, OSError):
         return False
     finally:
-        admin.close()
+        if admin is not None:
+            admin.close()
+        kafka_log.setLevel(level)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -339,9 +343,17 @@ def stop_node(node: Node, timeout_s: float = 30.0, sig: int = signal.SIGTERM) ->
 
 
 def down(brokers: int = 1) -> bool:
-    """Stop the local broker(s) started by ``up``; True if any was running."""
-    stopped = [stop_node(n) for n in reversed(nodes(brokers))]
-    return any(stopped)
+    """Stop the local broker(s) started by ``up``; True if any was running.
+
+    Every node gets SIGTERM at once: stopped one by one, the last nodes of a cluster would wait for
+    a controller quorum that is already gone.
+    """
+    running = [(n, pid) for n in nodes(brokers) if (pid := _pid_alive(n)) is not None]
+    for _node, pid in running:
+        os.kill(pid, signal.SIGTERM)
+    for node in nodes(brokers):
+        stop_node(node)
+    return bool(running)
 
 
 def status(brokers: int = 1) -> dict[str, object]:
