@@ -75,9 +75,10 @@ def detect(
     url = article.get("url") or article.get("canonical_url")
     language = article.get("language")
     chash = str(article.get("content_hash") or content_hash(title, body))
+    if state is not None and state.content_hash == chash:
+        return [], state
     fp = fingerprint(title, body)
-
-    if state is not None and (state.content_hash == chash or state.has_seen(fp)):
+    if state is not None and state.has_seen(fp):
         return [], state
 
     version = 1 if state is None else state.version + 1

@@ -6,13 +6,16 @@ constraint (target: 1 M articles in ≤ 1.5 GB resident), so
 
 - the body is bounded to :data:`BODY_LIMIT` characters and held zlib-compressed (``body_text`` is a
   property that decompresses on read; the changelog carries plain text);
-- notices already reported are short hex keys (:data:`NOTICE_KEY_CHARS`), at most :data:`MAX_NOTICES`;
+- notices already reported are short hex keys (:data:`NOTICE_KEY_CHARS`), at most :data:`MAX_NOTICES`,
+  in a tuple (the empty one shared);
+- publisher and language strings are interned (a few distinct values across millions of states);
 - texts of earlier versions are 8-byte fingerprints (at most :data:`MAX_SEEN`), packed in one bytes
   object, so a replayed or alternating old version is recognised without keeping its text.
 """
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Iterable
 from typing import Any
@@ -35,7 +38,7 @@ def _pack_body(text: str) -> bytes:
     raw = text[:BODY_LIMIT].encode("utf-8")
     if len(raw) < _COMPRESS_FROM:
         return b"\x00" + raw
-    return b"\x01" + zlib.compress(raw, 6)
+    return b"\x01" + zlib.compress(raw, 9)
 
 
 def _unpack_body(packed: bytes) -> str:
@@ -85,10 +88,12 @@ class ArticleState:
         self.title = title
         self._body = _pack_body(body_text)
         self.content_hash = content_hash
-        self.notices_seen: list[str] = list(notices_seen)[-MAX_NOTICES:]
-        self.publisher = publisher
+        # most states have no notice: share one empty tuple rather than hold a list each
+        self.notices_seen: tuple[str, ...] = tuple(notices_seen)[-MAX_NOTICES:] or ()
+        # few distinct publishers and languages: one string object each, shared by every state
+        self.publisher = sys.intern(publisher) if publisher else publisher
         self.url = url
-        self.language = language
+        self.language = sys.intern(language) if language else language
         self._seen = b"".join(bytes.fromhex(h) for h in list(seen_fingerprints)[-MAX_SEEN:])
 
     @property

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from consumers.versions import compare_key
 
@@ -44,16 +45,67 @@ EDGE_BLOCKS = 3
 _I = re.IGNORECASE
 
 # --- cheap trigger: blocks without any of these are skipped ------------------------------------------
-_TRIGGER = re.compile(
-    r"correct|clarif|updat|retract|withdr|editor|amend|headline|erron|mistak|incorrect|wrong|misstat|"
-    r"\bmis[a-z]+ed\b|apolog|regret|we said|we wrote|we reported|earlier version|previous version|error|"
-    r"korrektur|berichtig|richtigstell|klarstell|präzisier|aktualis|fehler|redaktion|entschuldig|zurückgezogen|"
-    r"überschrift|rectif|mise à jour|mis à jour|erreur|rédaction|précision|excus|retiré|modifié|corrigé|"
-    r"correcci|fe de err|actualiz|aclaraci|disculp|redacción|lamentamos|retirad|titular|titre|erratum|errata|"
-    r"removed|taken down|unpublished|version|versión|fassung|should have|in fact|make clear|\bwe\b|\bour\b|"
-    r"regrets|fälsch|irrtüm|versehent|\bwir\b|corregid|corrig|desarrollo|\(corrects|\(fixes|\(adds",
-    _I,
-)
+_CUES = (
+    "correct corrig correcci corregid clarif updat retract withdr editor amend headline erron mistak incorrect "
+    "wrong misstat misspel misident misquot misattrib misreport mischarac misnam misdescr misrepres misdat "
+    "mislabel misgend misheard miscalc apolog regret error erreur errat fehler version versión fassung "
+    "korrektur berichtig richtigstell klarstell präzisier aktualis redaktion entschuldig zurückgezogen "
+    "überschrift rectif rédaction précis excus retiré modifié actualiz aclaraci disculp redacción lamentamos "
+    "retirad titular titre removed unpublished fälsch irrtüm versehent desarrollo appended transposed"
+).split() + [
+    "we said",
+    "we wrote",
+    "we reported",
+    "we referred",
+    "we described",
+    "we called",
+    "we stated",
+    "we quoted",
+    "we want",
+    "our story",
+    "our article",
+    "our report",
+    "our obituary",
+    "our review",
+    "wir ",
+    "mise à jour",
+    "mis à jour",
+    "fe de err",
+    "taken down",
+    "should have",
+    "in fact",
+    "make clear",
+    "(corrects",
+    "(fixes",
+    "(adds",
+    "(updates",
+    "(recasts",
+    "(refiles",
+    "developing story",
+]
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex alternation factored by common prefixes: far faster than a flat one in ``re``."""
+    trie: dict[str, Any] = {}
+    for word in sorted(set(words)):
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        if "" in node and len(node) == 1:
+            return ""
+        alternatives = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
+
+
+#: Any cue word, on lower-cased text.
+_TRIGGER = re.compile(_trie_pattern(_CUES))
 
 # --- labels at the start of a block -------------------------------------------------------------------
 _LABEL_WORDS: list[tuple[str, str]] = [
@@ -437,7 +489,7 @@ def classify(text: str, position: str = "inline") -> tuple[str, str] | None:
     of the body) or ``inline``.
     """
     stripped = text.strip()
-    if not stripped or not _TRIGGER.search(stripped):
+    if not stripped or not _TRIGGER.search(stripped.lower()):
         return None
     label = _label(stripped)
     if label is not None:
@@ -537,12 +589,17 @@ def find_notices(title: str, body: str) -> list[Notice]:
     in_title = _title_notice(title) if title else None
     if in_title is not None:
         found.append(in_title)
+    lower = body.lower()
+    if len(lower) != len(body):  # a few characters lower-case to two; keep offsets aligned
+        lower = "".join(ch.lower()[:1] or ch for ch in body)
+    if not _TRIGGER.search(lower):
+        return found
     blocks = _blocks(body)
     n = len(blocks)
     for i, (start, end) in enumerate(blocks):
-        text = body[start:end]
-        if not _TRIGGER.search(text):
+        if not _TRIGGER.search(lower, start, end):
             continue
+        text = body[start:end]
         position = "top" if i < EDGE_BLOCKS and i < n - 1 - i else "bottom" if i >= n - EDGE_BLOCKS else "inline"
         if end - start <= SHORT_BLOCK:
             hit = classify(text, position)
@@ -554,7 +611,7 @@ def find_notices(title: str, body: str) -> list[Notice]:
         k = 0
         while k < len(sents):
             s, e = sents[k]
-            hit = classify(body[s:e], position) if _TRIGGER.search(body[s:e]) else None
+            hit = classify(body[s:e], position) if _TRIGGER.search(lower, s, e) else None
             if hit is not None:
                 # near the end of the block, the notice goes on to its end ("… misstated the date. It was
                 # Tuesday."), when that is short

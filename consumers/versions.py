@@ -19,10 +19,9 @@ from difflib import SequenceMatcher
 MAX_SENTENCES = 5
 MAX_SENTENCE_CHARS = 300
 
-_QUOTES = str.maketrans({c: "" for c in "\"'`´‘’‚‛“”„‟«»‹›「」『』"})
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-# A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace, or at a line break.
-_SENTENCE = re.compile(r"[^\n]*?(?:[.!?…]+[\"'”’»)\]]*(?=\s)|\n|$)")
+# A sentence ends after . ! ? … (plus closing quotes/brackets) and whitespace, or at a line break.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*")
 
 
 def is_tag_line(sentence: str) -> bool:
@@ -41,8 +40,8 @@ def is_tag_line(sentence: str) -> bool:
 
 def compare_key(text: str) -> str:
     """The text without case, quote style, punctuation or whitespace differences (words, one space)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    # quotes are non-word characters: "don’t" and "don't" both become "don t"
+    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def fingerprint(title: str, body: str) -> str:
@@ -60,15 +59,22 @@ def content_hash(title: str, body: str) -> str:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` spans of sentences (stripped, non-empty) in ``text``."""
     spans: list[tuple[int, int]] = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
     return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
 
 
 def _clip(text: str | None) -> str | None:
@@ -100,8 +106,10 @@ def diff_bodies(old: str, new: str) -> BodyDiff:
     old_spans, new_spans = split_sentences(old), split_sentences(new)
     old_sents = [old[s:e] for s, e in old_spans]
     new_sents = [new[s:e] for s, e in new_spans]
-    old_keys = ["" if is_tag_line(s) else compare_key(s) for s in old_sents]
-    new_keys = ["" if is_tag_line(s) else compare_key(s) for s in new_sents]
+    # a sentence found verbatim on the other side keys as itself; only the others are normalized (fast)
+    old_set, new_set = set(old_sents), set(new_sents)
+    old_keys = [s if s in new_set else "" if is_tag_line(s) else compare_key(s) for s in old_sents]
+    new_keys = [s if s in old_set else "" if is_tag_line(s) else compare_key(s) for s in new_sents]
     # Sentences that are pure punctuation or tag lines carry no text: drop them from the comparison.
     old_idx = [i for i, k in enumerate(old_keys) if k]
     new_idx = [i for i, k in enumerate(new_keys) if k]
@@ -118,8 +126,8 @@ def diff_bodies(old: str, new: str) -> BodyDiff:
         before = [old_idx[i] for i in range(i1, i2)]
         after = [new_idx[j] for j in range(j1, j2)]
         result.new_spans.extend(new_spans[j] for j in after)
-        before_words = " ".join(old_keys[i] for i in before).split()
-        after_words = " ".join(new_keys[j] for j in after).split()
+        before_words = " ".join(compare_key(old_sents[i]) for i in before).split()
+        after_words = " ".join(compare_key(new_sents[j]) for j in after).split()
         if tag == "replace":
             for wtag, w1, w2, v1, v2 in SequenceMatcher(None, before_words, after_words, autojunk=False).get_opcodes():
                 if wtag in ("replace", "delete"):

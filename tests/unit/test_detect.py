@@ -183,7 +183,7 @@ def test_state_round_trip_is_json_safe_and_bounded() -> None:
     assert restored == state and restored.body_text == state.body_text
     assert restored.seen_fingerprints == state.seen_fingerprints and restored.url == "https://e.x/a"
     built = ArticleState(article_id="b", version=2, title="t", body_text="short", content_hash="h")
-    assert built.body_text == "short" and built.notices_seen == []
+    assert built.body_text == "short" and list(built.notices_seen) == []
 
 
 @pytest.mark.parametrize("limit", [BODY_LIMIT])
