@@ -8,45 +8,53 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-#: What the view shows per stage: label -> (metric sample name, label filter).
-STAGE_COUNTERS: dict[str, list[tuple[str, str]]] = {
-    "producer": [("fetched", "newsstream_feed_fetches_total"), ("emitted", "newsstream_entries_emitted_total")],
+Sample = tuple[str, dict[str, str], float]
+
+#: What the view shows per stage: (label, metric sample name, label values that must match).
+STAGE_COUNTERS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
+    "producer": [
+        ("fetched", "newsstream_feed_fetches_total", {}),
+        ("emitted", "newsstream_feed_entries_total", {"result": "emitted"}),
+    ],
     "normalize": [
-        ("in", "newsstream_messages_consumed_total"),
-        ("out", "newsstream_messages_produced_total"),
-        ("dlq", "newsstream_dlq_messages_total"),
+        ("in", "newsstream_messages_consumed_total", {}),
+        ("out", "newsstream_messages_produced_total", {}),
+        ("dlq", "newsstream_dlq_messages_total", {}),
     ],
     "detect": [
-        ("in", "newsstream_messages_consumed_total"),
-        ("out", "newsstream_corrections_total"),
-        ("dlq", "newsstream_dlq_messages_total"),
+        ("in", "newsstream_messages_consumed_total", {}),
+        ("events", "newsstream_corrections_total", {}),
+        ("dlq", "newsstream_dlq_messages_total", {}),
     ],
 }
 
 
-def scrape(port: int, host: str = "127.0.0.1", timeout_s: float = 1.0) -> dict[str, float]:
-    """Sum every sample of each metric at ``host:port/metrics`` (labels summed away); {} when down."""
+def scrape(port: int, host: str = "127.0.0.1", timeout_s: float = 1.0) -> list[Sample]:
+    """Every sample at ``host:port/metrics``; [] when the endpoint does not answer."""
     try:
         with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=timeout_s) as response:  # noqa: S310
             text = response.read().decode("utf-8", "replace")
     except OSError:
-        return {}
-    sums: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
-    return sums
+        return []
+    return [(s.name, s.labels, s.value) for f in text_string_to_metric_families(text) for s in f.samples]
 
 
-def status_line(samples: dict[str, dict[str, float]]) -> str:
-    """``producer fetched 12 emitted 9 | normalize in 9 out 9 dlq 0 | detect in 9 out 3 dlq 0``."""
+def total(samples: list[Sample], name: str, labels: dict[str, str] | None = None) -> float:
+    """Sum of the samples named ``name`` whose labels include ``labels``."""
+    want = (labels or {}).items()
+    return sum(value for n, have, value in samples if n == name and want <= have.items())
+
+
+def status_line(samples: dict[str, list[Sample]]) -> str:
+    """``producer fetched 12 emitted 9 | normalize in 9 out 9 dlq 0 | detect in 9 events 3 dlq 0``."""
     parts = []
     for stage, counters in STAGE_COUNTERS.items():
         values = samples.get(stage)
         if not values:
             parts.append(f"{stage} (starting)")
             continue
-        parts.append(stage + " " + " ".join(f"{label} {values.get(name, 0):.0f}" for label, name in counters))
+        shown = " ".join(f"{label} {total(values, name, labels):.0f}" for label, name, labels in counters)
+        parts.append(f"{stage} {shown}")
     return " | ".join(parts)
 
 

@@ -34,7 +34,9 @@ from urllib.parse import urlsplit
 from newsstream.errors import ConfigError
 
 DEFAULT_INTERVAL_S = 300.0
-MIN_INTERVAL_S = 30.0
+# Politeness is enforced by the schedule floor (NEWSSTREAM_POLL_FLOOR_SECONDS, default 60 s), which
+# clamps any shorter interval; the list itself accepts down to 1 s so local demos and tests can poll fast.
+MIN_INTERVAL_S = 1.0
 MAX_INTERVAL_S = 7 * 24 * 3600.0
 FEED_FIELDS = ("url", "name", "publisher", "language", "interval", "tags", "enabled", "headers", "type")
 DEFAULT_FIELDS = ("interval", "enabled", "type", "headers", "tags", "language", "publisher")

@@ -4,7 +4,10 @@ Rules, in the order they apply:
 
 * **Success.** The base interval is the feed's configured interval (default 300 s). When enough
   entry times are known it follows the feed's publishing rate instead: the median gap between its
-  recent entries, halved (so a new entry waits on average a quarter of a gap before it is seen).
+  recent entries, halved (so a new entry waits on average a quarter of a gap before it is seen),
+  kept within a factor of :data:`ADAPT_FACTOR` of the configured interval, so what the operator
+  wrote still bounds it (a feed configured at 5 min is never left for hours because its entries
+  carry old dates, nor hammered because two entries share a minute).
   Server hints then raise it, never lower it: RSS ``ttl`` (minutes), ``Cache-Control: max-age`` and
   ``Expires``. The result is clamped to [floor, ceiling] (default 60 s .. 6 h) and jittered by
   +/- ``jitter`` (10 %) so feeds on one host do not fall into lock-step.
@@ -30,6 +33,8 @@ DEFAULT_FLOOR_S = 60.0
 DEFAULT_CEILING_S = 6 * 3600.0
 DEFAULT_ERROR_BASE_S = 60.0
 DEFAULT_JITTER = 0.1
+#: How far the publishing rate may move the interval away from the configured one (both ways).
+ADAPT_FACTOR = 4.0
 #: Entry times needed before the publishing rate replaces the configured interval.
 MIN_ENTRIES_FOR_RATE = 3
 #: How many of the most recent entry times the rate is taken from.
@@ -108,7 +113,7 @@ def base_interval(
         if observed is None:
             observed = learned_s
         if observed is not None:
-            interval = observed
+            interval = min(interval * ADAPT_FACTOR, max(interval / ADAPT_FACTOR, observed))
     hinted = hints.longest() if hints is not None else None
     if hinted is not None:
         interval = max(interval, hinted)

@@ -23,7 +23,7 @@ examples:
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     feeds = subparsers.add_parser(
         "feeds",
         help="the feed list: check it, import OPML, show per-feed state",

@@ -30,7 +30,7 @@ examples:
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "preview",
         help="parse one feed (URL or file) and print RawArticles as JSON lines, no Kafka",

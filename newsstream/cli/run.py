@@ -15,6 +15,7 @@ from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.config import DEFAULT_METRICS_PORTS, Config, Topics
 from newsstream.errors import NewsstreamError
 from newsstream.liveview import describe_event, missing_events, scrape, status_line
+from newsstream.log import setup_logging
 from newsstream.shutdown import Shutdown
 from newsstream.supervisor import Child, Supervisor, child_env, tail
 from newsstream.topics import create_topics
@@ -110,6 +111,7 @@ def _ensure_broker(config: Config) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args)
+    setup_logging("console", config.log_level)  # run is for a person at a terminal, even when piped
     demo = args.feeds is None
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:4]
     run_dir = config.state_dir / "run" / run_id
@@ -238,7 +240,7 @@ def _watch(
                     print(describe_event(event))
             line = status_line({stage: scrape(port) for stage, port in ports.items()})
             if line != last_line:
-                print(f"[{time.monotonic() - started:5.0f}s] {line}  | events {len(seen)}")
+                print(f"[{time.monotonic() - started:5.0f}s] {line}")
                 last_line = line
             if args.exit_when_idle and demo:
                 missing = missing_events(expected, seen)

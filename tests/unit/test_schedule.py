@@ -7,6 +7,7 @@ import math
 import pytest
 
 from producers.schedule import (
+    ADAPT_FACTOR,
     FeedTiming,
     Hints,
     SchedulePolicy,
@@ -46,24 +47,31 @@ def test_success_resets_errors() -> None:
 def test_adaptive_interval_follows_the_publishing_rate() -> None:
     hourly = [NOW - 3600 * i for i in range(10)]
     assert publishing_interval(hourly) == 1800  # half the median gap
-    assert after_success(FeedTiming(), NOW, POLICY, mid, entry_times=hourly).interval_s == 1800
+    assert after_success(FeedTiming(), NOW, POLICY, mid, configured_s=900, entry_times=hourly).interval_s == 1800
     # one outlier gap does not move the median
     assert publishing_interval([*hourly, NOW - 30 * 86400]) == 1800
 
 
+def test_the_rate_moves_the_interval_at_most_a_factor_from_the_configured_one() -> None:
+    hourly = [NOW - 3600 * i for i in range(10)]  # observed: 1800 s
+    assert base_interval(POLICY, configured_s=300, entry_times=hourly) == 300 * ADAPT_FACTOR
+    every_minute = [NOW - 60 * i for i in range(10)]  # observed: 30 s
+    assert base_interval(POLICY, configured_s=3600, entry_times=every_minute) == 3600 / ADAPT_FACTOR
+
+
 def test_the_learned_rate_survives_a_304() -> None:
     hourly = [NOW - 3600 * i for i in range(10)]
-    learned = after_success(FeedTiming(), NOW, POLICY, mid, entry_times=hourly)
+    learned = after_success(FeedTiming(), NOW, POLICY, mid, configured_s=900, entry_times=hourly)
     assert learned.learned_interval_s == 1800
-    after_304 = after_success(learned, NOW + 1800, POLICY, mid)  # no entries in a 304
+    after_304 = after_success(learned, NOW + 1800, POLICY, mid, configured_s=900)  # no entries in a 304
     assert after_304.interval_s == 1800 and after_304.learned_interval_s == 1800
 
 
 def test_adaptive_interval_is_clamped() -> None:
     busy = [NOW - 10 * i for i in range(10)]  # every 10 s
-    assert base_interval(POLICY, entry_times=busy) == POLICY.floor_s
+    assert base_interval(POLICY, configured_s=120, entry_times=busy) == POLICY.floor_s
     quiet = [NOW - 7 * 86400 * i for i in range(5)]  # weekly
-    assert base_interval(POLICY, entry_times=quiet) == POLICY.ceiling_s
+    assert base_interval(POLICY, configured_s=6 * 3600, entry_times=quiet) == POLICY.ceiling_s
 
 
 def test_too_few_entries_keep_the_configured_interval() -> None:
