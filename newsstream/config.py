@@ -26,6 +26,7 @@ DEFAULT_METRICS_PORTS: dict[str, int] = {
 }
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+COMPRESSIONS = ("zstd", "gzip", "none")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
@@ -39,6 +40,8 @@ class KafkaSettings:
     sasl_username: str | None = None
     sasl_password: str | None = field(default=None, repr=False)
     ssl_cafile: str | None = None
+    #: Producer batch compression; zstd by default (gzip in kafka-python runs at level 9: ~20x slower).
+    compression: str = "zstd"
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments shared by every kafka-python client."""
@@ -116,6 +119,7 @@ class Config:
             sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            compression=reader.choice("NEWSSTREAM_COMPRESSION", COMPRESSIONS, "zstd"),
         )
         defaults = Topics()
         topics = Topics(
