@@ -31,6 +31,16 @@ Title-index ordering (the stage must do the same as the CLI): for each article, 
 
 :func:`index_article` does step 2; :func:`detect` never mutates the index.
 
+Page revisits (``source: "page"``, from the pages producer; see ``producers/pages``):
+
+- a version whose ``page.gone`` is set yields one ``unpublished`` event (evidence method ``page``)
+  and nothing else; the state is unchanged (the event id is deterministic, so a replay dedupes);
+- a ``page.json_ld_correction`` (schema.org ``correction``) not seen before yields a ``correction``
+  event carrying that text (unless a new notice in the body already says the same);
+- when the source switches (feed text to page text, or back), the new version is a *baseline*: its
+  new notices are reported, but it is not diffed against the other source's text (a feed summary is
+  not an earlier version of the page). Which source the state holds is a mark in ``notices_seen``.
+
 ``event_id`` = 32 hex of BLAKE2b over (article id, version, type, notice key or diff fingerprint):
 replaying the same input gives the same ids.
 """
@@ -42,12 +52,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from consumers.detector_state import BODY_LIMIT, MAX_NOTICES, ArticleState
-from consumers.notices import Notice, find_notices
+from consumers.notices import Notice, find_notices, notice_key
 from consumers.title_index import TitleIndex
-from consumers.versions import compare_key, content_hash, diff_bodies, fingerprint, summary
+from consumers.versions import (
+    Sentences,
+    body_sentences,
+    compare_key,
+    content_hash,
+    diff_bodies,
+    fingerprint,
+    sketch,
+    summary,
+)
 
 #: An append shorter than this many words (e.g. a feed adding "Politics, World") is a content_change.
 MIN_APPEND_WORDS = 4
+#: Mark in ``notices_seen``: the state's text came from the article page (``source: page``).
+PAGE_SOURCE_MARK = "src:page"
 
 
 def _utc(now: datetime | None) -> str:
@@ -74,12 +95,23 @@ def detect(
     publisher = article.get("publisher")
     url = article.get("url") or article.get("canonical_url")
     language = article.get("language")
+    page = article.get("page") if isinstance(article.get("page"), dict) else None
+    if page is not None and page.get("gone"):
+        events = _unpublished(state, article, page, now)
+        if state is None:  # never saw a version: remember the id only
+            state = ArticleState(article_id, 1, "", content_hash="", publisher=publisher, language=language)
+        return events, state
     chash = str(article.get("content_hash") or content_hash(title, body))
-    if state is not None and state.content_hash == chash:
+    ld_text = _json_ld_correction(page)
+    ld_key = notice_key("json_ld_correction", ld_text) if ld_text else None
+    new_ld = ld_key is not None and (state is None or ld_key not in state.notices_seen)
+    if state is not None and state.content_hash == chash and not new_ld:
         return [], state
     fp = fingerprint(title, body)
-    if state is not None and state.has_seen(fp):
+    if state is not None and state.has_seen(fp) and not new_ld:
         return [], state
+    from_page = article.get("source") == "page"
+    switched = state is not None and (PAGE_SOURCE_MARK in state.notices_seen) != from_page
 
     version = 1 if state is None else state.version + 1
     detected_at = _utc(now)
@@ -129,30 +161,90 @@ def detect(
             )
         )
 
-    if state is not None:
-        events.extend(_diff_events(state, title, body, new_notices, event))
+    sentences = body_sentences(body[:BODY_LIMIT])
+    if new_ld and ld_text is not None and ld_key is not None and not _said_in(ld_text, new_notices):
+        found = find_notices("", ld_text)
+        events.append(
+            event(
+                "correction",
+                {"method": "notice", "notice_text": ld_text[:1000], "span": None, "field": None,
+                 "cue": "schema.org correction"},
+                ld_key,
+                referenced_article=_reference(found[0], publisher, titles) if found else None,
+            )
+        )  # fmt: skip
+
+    if state is not None and not switched:
+        events.extend(_diff_events(state, title, sentences, new_notices, event))
         if not events:
             # only noise the hash sees and the comparison does not (a feed's tag line, text past
             # BODY_LIMIT): not a new version
             return [], state
 
-    keys = list(state.notices_seen) if state is not None else []
+    keys = [k for k in state.notices_seen if k != PAGE_SOURCE_MARK] if state is not None else []
     for notice in notices:
         if notice.key not in keys:
             keys.append(notice.key)
+    if ld_key is not None and ld_key not in keys:
+        keys.append(ld_key)
+    keys = keys[-(MAX_NOTICES - 1) :] + ([PAGE_SOURCE_MARK] if from_page else [])  # the mark survives trims
     new_state = ArticleState(
         article_id=article_id,
         version=version,
         title=title,
-        body_text=body,
         content_hash=chash,
-        notices_seen=keys[-MAX_NOTICES:],
+        notices_seen=keys,
         publisher=publisher,
-        url=url,
         language=language,
         seen_fingerprints=[*(state.seen_fingerprints if state is not None else []), fp],
+        body=sketch(sentences),
     )
     return events, new_state
+
+
+def _json_ld_correction(page: dict[str, Any] | None) -> str | None:
+    text = page.get("json_ld_correction") if page is not None else None
+    return (" ".join(text.split()) or None) if isinstance(text, str) else None
+
+
+def _said_in(text: str, notices: list[Notice]) -> bool:
+    """True when a notice found in the body already carries ``text`` (or is carried by it)."""
+    folded = " ".join(text.casefold().split())
+    for notice in notices:
+        other = " ".join(notice.text.casefold().split())
+        if other and (other in folded or folded in other):
+            return True
+    return False
+
+
+def _unpublished(
+    state: ArticleState | None, article: dict[str, Any], page: dict[str, Any], now: datetime | None
+) -> list[dict[str, Any]]:
+    """The ``unpublished`` event of a gone page, against the last version seen."""
+    article_id = str(article["id"])
+    version = 1 if state is None else state.version + 1
+    reason = str(page.get("reason") or (f"http_{page['status']}" if page.get("status") else "gone"))
+    return [
+        {
+            "event_id": _event_id(article_id, version, "unpublished", reason),
+            "type": "unpublished",
+            "article_id": article_id,
+            "version": version,
+            "detected_at": _utc(now),
+            "title": state.title if state is not None else str(article.get("title") or ""),
+            "url": article.get("url") or article.get("canonical_url"),
+            "publisher": state.publisher if state is not None else article.get("publisher"),
+            "language": state.language if state is not None else article.get("language"),
+            "evidence": {"method": "page", "notice_text": None, "span": None, "field": None, "cue": reason[:100]},
+            "previous": (
+                None
+                if state is None
+                else {"title": state.title, "content_hash": state.content_hash, "version": state.version}
+            ),
+            "diff": None,
+            "referenced_article": None,
+        }
+    ]
 
 
 def _reference(notice: Notice, publisher: str | None, titles: TitleIndex | None) -> dict[str, Any] | None:
@@ -165,13 +257,12 @@ def _reference(notice: Notice, publisher: str | None, titles: TitleIndex | None)
 
 
 def _diff_events(
-    state: ArticleState, title: str, body: str, new_notices: list[Notice], event: Any
+    state: ArticleState, title: str, sentences: Sentences, new_notices: list[Notice], event: Any
 ) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     title_changed = compare_key(title) != compare_key(state.title)
-    old_body = state.body_text
-    new_body = body[:BODY_LIMIT]
-    diff = diff_bodies(old_body, new_body)
+    old_body = state.body
+    diff = diff_bodies(old_body, sentences)
     notice_spans = [(n.start, n.end) for n in new_notices if n.field == "body_text"]
 
     def inside_notice(span: tuple[int, int]) -> bool:
@@ -180,14 +271,12 @@ def _diff_events(
     if diff.changed and notice_spans:
         # leave out added sentences that are new notices themselves (reported as notice events)
         kept = [
-            (b, a, sp)
-            for (b, a), sp in zip(diff.changes, _after_spans(diff), strict=False)
-            if not (b is None and sp is not None and inside_notice(sp))
+            (change, known)
+            for change, known, sp in zip(diff.changes, diff.before_kept, _after_spans(diff), strict=True)
+            if not (change[0] is None and known and sp is not None and inside_notice(sp))
         ]
-        if not kept:
-            diff.changes = []
-        else:
-            diff.changes = [(b, a) for b, a, _sp in kept]
+        diff.changes = [change for change, _known in kept]
+        diff.before_kept = [known for _change, known in kept]
     if title_changed:
         disc = fingerprint(title, "") + fingerprint(state.title, "")
         events.append(
@@ -210,7 +299,7 @@ def _diff_events(
         kind = "content_change"
         if diff.append_only and diff.words_added >= MIN_APPEND_WORDS:
             kind = "update"
-        disc = fingerprint("", old_body) + fingerprint("", body)
+        disc = _digest(old_body.hashes) + _digest(b"".join(sentences.hashes))
         events.append(
             event(
                 kind,
@@ -220,6 +309,10 @@ def _diff_events(
             )
         )
     return events
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def _after_spans(diff: Any) -> list[tuple[int, int] | None]:

@@ -12,6 +12,7 @@ import schemas
 from consumers.detect import detect, index_article
 from consumers.detector_state import BODY_LIMIT, ArticleState
 from consumers.title_index import TitleIndex
+from consumers.versions import EXCERPT_CHARS, split_sentences
 from newsstream.cli.detect import run
 from tests.conftest import corpus_path
 
@@ -175,15 +176,58 @@ def test_missing_fields_default_and_events_carry_article_metadata() -> None:
     assert state.content_hash
 
 
+LONG_BODY = "\n\n".join(f"Paragraph {i} says the council spent {i} euros on roads." for i in range(2_000))
+
+
 def test_state_round_trip_is_json_safe_and_bounded() -> None:
-    _, state = detect(None, article("a", "T", "word " * 10_000, url="https://e.x/a", language="en"), now=NOW)
-    assert len(state.body_text) == BODY_LIMIT
+    # The state keeps a sketch of the body (sentence hashes, word counts, an excerpt), not its text,
+    # and no url (nothing read it back): what the test checked before (body_text == the bounded
+    # body, url restored) no longer exists, so it checks the sketch's bounds instead.
+    _, state = detect(None, article("a", "T", LONG_BODY, url="https://e.x/a", language="en"), now=NOW)
+    body = state.body
+    assert body.excerpt[0] == "Paragraph 0 says the council spent 0 euros on roads."
+    assert 0 < sum(len(t) for t in body.excerpt) <= EXCERPT_CHARS
+    assert len(body.words) == len(split_sentences(LONG_BODY[:BODY_LIMIT])) and body.words[5] == 10
     data = orjson.loads(orjson.dumps(state.to_dict()))
     restored = ArticleState.from_dict(data)
-    assert restored == state and restored.body_text == state.body_text
-    assert restored.seen_fingerprints == state.seen_fingerprints and restored.url == "https://e.x/a"
-    built = ArticleState(article_id="b", version=2, title="t", body_text="short", content_hash="h")
-    assert built.body_text == "short" and list(built.notices_seen) == []
+    assert restored == state and restored.body == body and restored.title == "T"
+    assert restored.seen_fingerprints == state.seen_fingerprints and restored.content_hash == state.content_hash
+    built = ArticleState(article_id="b", version=2, title="t", body_text="Short.", content_hash="h")
+    assert built.body.excerpt == ("Short.",) and list(built.notices_seen) == [] and built.content_hash == "h"
+
+
+def test_changelog_format_1_is_read_and_sketched() -> None:
+    _, state = detect(None, article("a", "T", LONG_BODY, content_hash="sha256:" + "ab" * 32), now=NOW)
+    old = {
+        "format": 1,
+        "article_id": "a",
+        "version": 3,
+        "title": "T",
+        "body_text": LONG_BODY[:BODY_LIMIT],
+        "content_hash": "sha256:" + "ab" * 32,
+        "notices_seen": [],
+        "publisher": "Rudaw",
+        "url": "https://e.x/a",
+        "language": None,
+        "seen_fingerprints": state.seen_fingerprints,
+    }
+    upgraded = ArticleState.from_dict(old)
+    assert upgraded.body == state.body and upgraded.version == 3 and upgraded.content_hash == old["content_hash"]
+    assert upgraded.to_dict()["format"] == 2 and "body_text" not in upgraded.to_dict()
+
+
+def test_change_beyond_the_excerpt_names_the_sentence_with_an_unknown_before() -> None:
+    _, state = detect(None, article("a", "T", LONG_BODY), now=NOW)
+    edited = LONG_BODY.replace(
+        "Paragraph 100 says the council spent 100 euros", "Paragraph 100 says the council spent 105 euros"
+    )
+    (event,) = valid(detect(state, article("a", "T", edited), now=NOW)[0])
+    assert event["type"] == "content_change"
+    assert event["diff"]["changed_sentences"] == [
+        {"before": None, "after": "Paragraph 100 says the council spent 105 euros on roads.", "before_kept": False}
+    ]
+    # words: a lower bound from the word counts (equal counts: one word each way), exact here
+    assert event["diff"]["words_added"] == 1 and event["diff"]["words_removed"] == 1
 
 
 @pytest.mark.parametrize("limit", [BODY_LIMIT])
