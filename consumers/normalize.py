@@ -131,7 +131,8 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         if place is not None:
             paras[0] = first
     body_text = "\n\n".join(paras)
-    if not title and not body_text:
+    page = _page_block(raw)
+    if not title and not body_text and not (page and page["gone"]):
         raise TransformError("entry has neither a title nor any body text")
 
     summary_raw = _str(entry.get("summary"))
@@ -157,7 +158,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     updated_at = dates.utc_string(entry.get("updated")) or published_at
 
     body_words = simhash.tokens(body_text)
-    return {
+    article = {
         "id": ident,
         "source": raw.get("source") if raw.get("source") in ("feed", "page") else "feed",
         "url": url,
@@ -179,6 +180,25 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         "word_count": len(body_words),
         "dateline": place,
     }
+    if page is not None:
+        article["page"] = page
+    return article
+
+
+#: Fields of a RawArticle's ``page`` block carried to the NormalizedArticle.
+_PAGE_FIELDS = ("step", "status", "reason", "json_ld_correction", "date_modified")
+
+
+def _page_block(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The page revisit's findings (source page only), for the detector: gone, JSON-LD correction."""
+    page = raw.get("page")
+    if raw.get("source") != "page" or not isinstance(page, dict):
+        return None
+    out: dict[str, Any] = {"gone": page.get("gone") is True}
+    for key in _PAGE_FIELDS:
+        value = page.get(key)
+        out[key] = value if isinstance(value, int | str) and not isinstance(value, bool) else None
+    return out
 
 
 def _escape(text: str) -> str:
