@@ -107,11 +107,11 @@ def fill(config: Config, topic: str, messages: list[tuple[bytes, bytes, list]]) 
     producer.close()
 
 
-def timed_run(stage, config: Config, expected: int) -> float:  # type: ignore[no-untyped-def]
+def timed_run(stage, config: Config, expected: int, workers: int = 1) -> float:  # type: ignore[no-untyped-def]
     runner = Runner(
         stage,
         config,
-        RunnerOptions(group_id=f"bench-{uuid.uuid4().hex[:6]}", instance_id=uuid.uuid4().hex[:6]),
+        RunnerOptions(group_id=f"bench-{uuid.uuid4().hex[:6]}", instance_id=uuid.uuid4().hex[:6], workers=workers),
         shutdown=Shutdown(),
     )
     done = threading.Event()
@@ -142,7 +142,16 @@ def timed_run(stage, config: Config, expected: int) -> float:  # type: ignore[no
     return (expected - (first if started else 0)) / elapsed if elapsed else float("nan")
 
 
-def compare(label: str, stage, config: Config, admin, messages: list, source: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def compare(
+    label: str,
+    stage,
+    config: Config,
+    admin,
+    messages: list,
+    source: str,
+    expected: int,  # type: ignore[no-untyped-def]
+    workers: int = 1,
+) -> None:
     """Fill the pass-through's input and the stage's input with the same messages; time both."""
     suffix = uuid.uuid4().hex[:6]
     pt_in, pt_out = f"bench.pt-in.{suffix}", f"bench.pt-out.{suffix}"
@@ -150,8 +159,11 @@ def compare(label: str, stage, config: Config, admin, messages: list, source: st
     fill(config, pt_in, messages)
     fill(config, source, messages)
     bare = timed_run(PassThrough(pt_in, pt_out), config, expected)
-    staged = timed_run(stage, config, expected)
-    print(f"{label:10} pass-through {bare:7.0f} msg/s   stage {staged:7.0f} msg/s   ratio {staged / bare:.2f}")
+    staged = timed_run(stage, config, expected, workers)
+    print(
+        f"{label:10} pass-through {bare:7.0f} msg/s   stage {staged:7.0f} msg/s   ratio {staged / bare:.2f}"
+        f"   (stage with {workers} transform worker{'s' if workers > 1 else ''})"
+    )
     admin.delete_topics([pt_in, pt_out])
 
 
@@ -160,6 +172,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--stage", choices=("normalize", "detect", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=2, help="also run the normalizer with this many workers (2)")
     args = parser.parse_args()
     kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
     suffix = uuid.uuid4().hex[:6]
@@ -176,7 +189,13 @@ def main() -> None:
             messages = [(r["article_id"].encode(), codec.dumps(r), headers_for("raw-article")) for r in raws]
             size = sum(len(m[1]) for m in messages) / len(messages)
             print(f"RawArticle size {size:.0f} bytes on average", file=sys.stderr)
-            compare("normalize", NormalizeStage(config), config, admin, messages, topics.raw, args.messages)
+            for workers in sorted({1, args.workers}):
+                fresh = Config(kafka=kafka, topics=Topics(**{k: f"{v}.w{workers}" for k, v in vars(topics).items()}))
+                admin.create_topics([NewTopic(n, 3, 1) for n in vars(fresh.topics).values()])
+                compare(
+                    "normalize", NormalizeStage(fresh), fresh, admin, messages, fresh.topics.raw, args.messages, workers
+                )
+                admin.delete_topics(list(vars(fresh.topics).values()))
         if args.stage in ("detect", "both"):
             from consumers.detect_stage import DetectStage
             from consumers.normalize import normalize

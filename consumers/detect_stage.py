@@ -53,6 +53,7 @@ class DetectStage:
     """Thin adapter around the pure ``detect()``: state store, title table, event encoding."""
 
     name = "detect-corrections"
+    stateless = False
 
     def __init__(self, config: Config, registry: CollectorRegistry | None = None) -> None:
         self.config = config

@@ -15,6 +15,7 @@ class NormalizeStage:
     """Thin adapter: decode and validate a RawArticle, normalize it, emit the NormalizedArticle."""
 
     name = "normalize"
+    stateless = True
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -92,6 +92,8 @@ class Config:
     instance_id: str = field(default_factory=socket.gethostname)
     #: Shortest time between two polls of one feed (the demo lowers it; keep it polite for real feeds).
     poll_floor_seconds: float = 60.0
+    #: Worker processes for stateless transforms (the normalizer).
+    workers: int = 1
 
     def port_for(self, stage: str) -> int:
         """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
@@ -148,6 +150,7 @@ class Config:
             replication_factor=reader.positive_int("NEWSSTREAM_REPLICATION_FACTOR", 1),
             instance_id=reader.text("NEWSSTREAM_INSTANCE_ID", socket.gethostname()),
             poll_floor_seconds=reader.positive_float("NEWSSTREAM_POLL_FLOOR_SECONDS", 60.0),
+            workers=reader.positive_int("NEWSSTREAM_WORKERS", 1),
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,12 +26,12 @@ from kafka.structs import OffsetAndMetadata
 from prometheus_client import CollectorRegistry
 
 from newsstream.config import Config
-from newsstream.errors import MessageError
 from newsstream.health import HealthServer
 from newsstream.kafka_clients import make_consumer, make_producer
 from newsstream.log import fields
 from newsstream.shutdown import Shutdown
 from newsstream.stage_metrics import StageMetrics
+from newsstream.workers import TransformPool
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Stage(Protocol):
     """What a consuming stage gives the runner: a name, inputs, and a transform."""
 
     name: str
+    #: True when process() keeps no state between records (the runner may then use worker processes).
+    stateless: bool
 
     def input_topics(self) -> list[str]: ...
 
@@ -82,6 +84,8 @@ class RunnerOptions:
     group_id: str
     instance_id: str = field(default_factory=socket.gethostname)
     max_batch: int = 500
+    #: Worker processes for the transform (stateless stages only); 1 = in this process.
+    workers: int = 1
     poll_timeout_ms: int = 500
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
@@ -137,6 +141,7 @@ class Runner:
         self.batches = 0
         self._consumer: Any = None
         self._producer: Any = None
+        self._pool = TransformPool(stage, options.workers)
 
     # --- lifecycle -------------------------------------------------------------------------
     def run(self, serve_health: bool = True) -> int:
@@ -196,6 +201,7 @@ class Runner:
             self._consumer.close(autocommit=False)
         if self._producer is not None:
             self._producer.close(timeout=5)
+        self._pool.close()
 
     # --- one batch ---------------------------------------------------------------------------
     def run_once(self) -> int:
@@ -211,17 +217,16 @@ class Runner:
         produced: dict[str, int] = {}
         latencies: list[float] = []
         try:
-            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-            for tp, tp_records in batch.items():
-                for record in tp_records:
-                    for out in self._transform(record):
-                        self._producer.send(
-                            out.topic, key=out.key, value=out.value, headers=out.headers, partition=out.partition
-                        )
-                        produced[out.topic] = produced.get(out.topic, 0) + 1
-                        if out.fetched_at is not None:
-                            latencies.append(out.fetched_at)
-                offsets[tp] = OffsetAndMetadata(tp_records[-1].offset + 1, "", -1)
+            ordered = [record for tp_records in batch.values() for record in tp_records]
+            for outputs in self._transform_all(ordered):
+                for out in outputs:
+                    self._producer.send(
+                        out.topic, key=out.key, value=out.value, headers=out.headers, partition=out.partition
+                    )
+                    produced[out.topic] = produced.get(out.topic, 0) + 1
+                    if out.fetched_at is not None:
+                        latencies.append(out.fetched_at)
+            offsets = {tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in batch.items()}
             self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
             self._producer.commit_transaction()
         except ProducerFencedError:
@@ -260,22 +265,20 @@ class Runner:
             self.stage.on_revoked(owned)
             self.stage.on_assigned(owned)
 
-    def _transform(self, record: ConsumerRecord) -> list[Output]:
-        size = len(record.value or b"")
-        if size > MAX_INPUT_BYTES:
-            return [
-                self._dead_letter(
-                    record, "too_large", "MessageTooLarge", f"value is {size} bytes; the limit is {MAX_INPUT_BYTES}"
-                )
-            ]
-        started = time.perf_counter()
-        try:
-            outputs = self.stage.process(record)
-        except MessageError as exc:
-            return [self._dead_letter(record, exc.reason, type(exc).__name__, str(exc))]
-        finally:
-            self.metrics.processing.labels(self.stage.name).observe(time.perf_counter() - started)
-        return outputs
+    def _transform_all(self, records: list[ConsumerRecord]) -> Iterator[list[Output]]:
+        """The outputs of each record, in order (DLQ copies for oversized or rejected ones), yielded
+        as soon as each is ready."""
+        fits = [len(record.value or b"") <= MAX_INPUT_BYTES for record in records]
+        results = self._pool.map([record for record, ok in zip(records, fits, strict=True) if ok])
+        histogram = self.metrics.processing.labels(self.stage.name)
+        for record, ok in zip(records, fits, strict=True):
+            if not ok:
+                message = f"value is {len(record.value)} bytes; the limit is {MAX_INPUT_BYTES}"
+                yield [self._dead_letter(record, "too_large", "MessageTooLarge", message)]
+                continue
+            outputs, error, seconds = next(results)
+            histogram.observe(seconds)
+            yield [self._dead_letter(record, *error)] if error is not None else (outputs or [])
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, error_class: str, message: str) -> Output:
         self.metrics.dlq.labels(self.stage.name, reason).inc()

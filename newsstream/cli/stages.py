@@ -39,13 +39,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "transactional id, so a restarted instance fences its predecessor",
         )
         parser.add_argument("--max-batch", type=int, default=500, help="records per transaction (500)")
+        if name == "normalize":
+            parser.add_argument(
+                "--workers",
+                type=int,
+                help="worker processes for normalize() (overrides NEWSSTREAM_WORKERS, default 1); the Kafka "
+                "client fills one core, so 2 workers use a second one",
+            )
         parser.set_defaults(handler=_run, stage=name)
 
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args)
     options = RunnerOptions(
-        group_id=args.group, max_batch=args.max_batch, instance_id=args.instance_id or config.instance_id
+        group_id=args.group,
+        max_batch=args.max_batch,
+        instance_id=args.instance_id or config.instance_id,
+        workers=getattr(args, "workers", None) or config.workers,
     )
     if args.stage == "normalize":
         from consumers.normalize_stage import NormalizeStage

@@ -60,6 +60,35 @@ def send_normalized(config: Config, articles: list[dict[str, Any]]) -> None:
     producer.close()
 
 
+def send_in_order(config: Config, port: int, articles: list[dict[str, Any]]) -> None:
+    """Send one article at a time, each after the stage consumed the previous one.
+
+    Articles with different ids live on different partitions, and Kafka orders nothing across
+    partitions; the offline CLI reads lines in order. Waiting makes "earlier" mean earlier for both.
+    """
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from newsstream.liveview import total
+
+    def consumed() -> float:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:  # noqa: S310
+            text = response.read().decode()
+        samples = [(s.name, s.labels, s.value) for f in text_string_to_metric_families(text) for s in f.samples]
+        return total(samples, "newsstream_messages_consumed_total")
+
+    import time
+
+    for article in articles:
+        before = consumed()
+        send_normalized(config, [article])
+        deadline = time.monotonic() + 30
+        while consumed() <= before:
+            assert time.monotonic() < deadline, "the detector did not consume the article within 30 s"
+            time.sleep(0.1)
+
+
 def detector(config: Config, tmp_path: Path, port: int, group: str) -> subprocess.Popen[bytes]:
     process = start_stage(
         config,
@@ -81,7 +110,7 @@ def test_seed_scenario_correction_linked_update_and_replay_is_silent(kafka_confi
     group = f"g-{uuid.uuid4().hex[:6]}"
     stage = detector(kafka_config, tmp_path, 19711, group)
     try:
-        send_normalized(kafka_config, [earlier, corrected])
+        send_in_order(kafka_config, 19711, [earlier, corrected])
         records = read_committed(kafka_config, kafka_config.topics.corrections, 2, quiet_s=3)
         events = events_of(records)
         kinds = sorted(e["type"] for e in events)
@@ -164,7 +193,7 @@ def test_offline_detect_cli_agrees_with_the_stage(kafka_config: Config, tmp_path
     articles = [earlier, corrected, edited]
     stage = detector(kafka_config, tmp_path, 19713, f"g-{uuid.uuid4().hex[:6]}")
     try:
-        send_normalized(kafka_config, articles)
+        send_in_order(kafka_config, 19713, articles)
         from_stage = events_of(read_committed(kafka_config, kafka_config.topics.corrections, 3, quiet_s=3))
     finally:
         stage.send_signal(signal.SIGTERM)

@@ -19,27 +19,36 @@ from tests.integration.helpers import raw_article, read_committed, send_raw, sta
 pytestmark = pytest.mark.integration
 
 
-def normalizer(config: Config, tmp_path: Path, port: int, name: str, group: str) -> subprocess.Popen[bytes]:
-    return start_stage(config, ["normalize", "--group", group, "--instance-id", name, "--max-batch", "20"],
-                       tmp_path / f"{name}.log", port)
+def normalizer(
+    config: Config, tmp_path: Path, port: int, name: str, group: str, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    command = ["normalize", "--group", group, "--instance-id", name, "--max-batch", "20", "--workers", str(workers)]
+    return start_stage(config, command, tmp_path / f"{name}.log", port)
 
 
 def ids_of(records: list) -> list[str]:
     return [codec.loads(r.value)["id"] for r in records]
 
 
-def test_bad_messages_go_to_the_dlq_and_the_stage_keeps_going(kafka_config: Config, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "2-worker-processes"])
+def test_bad_messages_go_to_the_dlq_and_the_stage_keeps_going(
+    kafka_config: Config, tmp_path: Path, workers: int
+) -> None:
     create_topics(kafka_config)
     articles = [raw_article(i) for i in range(10)]
     invalid = raw_article(99)
     del invalid["entry"]
-    send_raw(kafka_config, articles[:5], extra=[
-        (b"not-json", b"\x89PNG not json"),
-        (b"schema", codec.dumps(invalid)),
-        (b"huge", b'{"x":"' + b"a" * (3 * 1024 * 1024) + b'"}'),
-    ])
+    send_raw(
+        kafka_config,
+        articles[:5],
+        extra=[
+            (b"not-json", b"\x89PNG not json"),
+            (b"schema", codec.dumps(invalid)),
+            (b"huge", b'{"x":"' + b"a" * (3 * 1024 * 1024) + b'"}'),
+        ],
+    )
     send_raw(kafka_config, articles[5:])
-    stage = normalizer(kafka_config, tmp_path, 19702, "dlq-1", f"g-{uuid.uuid4().hex[:6]}")
+    stage = normalizer(kafka_config, tmp_path, 19702, "dlq-1", f"g-{uuid.uuid4().hex[:6]}", workers)
     try:
         normalized = read_committed(kafka_config, kafka_config.topics.normalized, 10)
         dead = read_committed(kafka_config, kafka_config.topics.dlq, 3)
@@ -56,8 +65,9 @@ def test_bad_messages_go_to_the_dlq_and_the_stage_keeps_going(kafka_config: Conf
     assert by_key[b"not-json"]["error.reason"] == b"decode"
     assert by_key[b"schema"]["error.reason"] == b"schema"
     assert by_key[b"huge"]["error.reason"] == b"too_large"
-    assert all(h["stage"] == b"normalize" and h["source.topic"] == kafka_config.topics.raw.encode()
-               for h in by_key.values())
+    assert all(
+        h["stage"] == b"normalize" and h["source.topic"] == kafka_config.topics.raw.encode() for h in by_key.values()
+    )
     assert 'newsstream_dlq_messages_total{reason="decode",stage="normalize"} 1.0' in metrics.stdout
 
 
