@@ -4,19 +4,26 @@
 background process with its log in a file, and returns only when a metadata request succeeds.
 ``down`` stops it with SIGTERM (controlled shutdown) and escalates to SIGKILL only after a wait.
 With ``brokers=3`` it runs a three-node cluster, each node a broker and a controller.
+With ``security=BrokerSecurity(...)`` the single node's client listener asks for SASL/PLAIN
+(SASL_PLAINTEXT on the usual port, and SASL_SSL on the next-but-one port when a keystore is given),
+so the client settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_CAFILE) can be tested
+against a real broker.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newsstream.errors import DevBrokerError
 
@@ -83,6 +90,57 @@ class Node:
         return f"127.0.0.1:{self.broker_port}"
 
 
+#: User names and passwords go verbatim into a JAAS line in server.properties: keep them plain.
+_JAAS_SAFE = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class BrokerSecurity:
+    """SASL/PLAIN on the client listener of a single-node dev broker (the controller stays PLAINTEXT).
+
+    ``users`` maps user names to passwords; the first user is the broker's own identity (it talks
+    to itself over the SASL listener for transaction markers) and the readiness probe's. No
+    authorizer is configured: this tests authentication, not ACLs. With ``keystore`` (PKCS12 holding
+    the broker's key, its certificate chain and the CA as a trusted entry) a second listener speaks
+    SASL_SSL on ``BASE_PORT + 2`` (the readiness probe uses the SASL_PLAINTEXT listener).
+    """
+
+    users: Mapping[str, str]
+    keystore: Path | None = None
+    keystore_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.users:
+            raise DevBrokerError("BrokerSecurity needs at least one SASL user")
+        for name, password in self.users.items():
+            if not (_JAAS_SAFE.match(name) and _JAAS_SAFE.match(password)):
+                raise DevBrokerError(f"SASL user {name!r}: names and passwords must match {_JAAS_SAFE.pattern}")
+        if self.keystore is not None and not self.keystore_password:
+            raise DevBrokerError("a SASL_SSL listener needs the keystore's password")
+
+    @property
+    def broker_user(self) -> tuple[str, str]:
+        return next(iter(self.users.items()))
+
+    def jaas(self) -> str:
+        user, password = self.broker_user
+        entries = " ".join(f'user_{name}="{secret}"' for name, secret in self.users.items())
+        return (
+            f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{user}" '
+            f'password="{password}" {entries};'
+        )
+
+    def probe_options(self) -> dict[str, Any]:
+        """kafka-python options the readiness probe authenticates with (over SASL_PLAINTEXT)."""
+        user, password = self.broker_user
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "PLAIN",
+            "sasl_plain_username": user,
+            "sasl_plain_password": password,
+        }
+
+
 def nodes(count: int = 1) -> list[Node]:
     """Single node: 9092/9093. Cluster: brokers 19093.., controllers 19193.. (offsets from BASE_PORT)."""
     if count == 1:
@@ -144,18 +202,51 @@ def _java_command(main_class: str, log_config: Path, heap: str, logs_dir: Path |
     return command
 
 
-def _write_properties(node: Node, all_nodes: list[Node]) -> None:
+def _listener_lines(node: Node, security: BrokerSecurity | None) -> list[str]:
+    controller = f"CONTROLLER://127.0.0.1:{node.controller_port}"
+    if security is None:
+        listeners = f"PLAINTEXT://127.0.0.1:{node.broker_port},{controller}"
+        return [
+            f"listeners={listeners}",
+            f"advertised.listeners={listeners}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        ]
+    listeners = f"SASL_PLAINTEXT://127.0.0.1:{node.broker_port},{controller}"
+    protocol_map = "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT"
+    if security.keystore is not None:
+        listeners += f",SASL_SSL://127.0.0.1:{node.broker_port + 2}"
+        protocol_map += ",SASL_SSL:SASL_SSL"
+    lines = [
+        f"listeners={listeners}",
+        f"advertised.listeners={listeners}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=SASL_PLAINTEXT",
+        f"listener.security.protocol.map={protocol_map}",
+        "sasl.enabled.mechanisms=PLAIN",
+        "sasl.mechanism.inter.broker.protocol=PLAIN",
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={security.jaas()}",
+    ]
+    if security.keystore is not None:
+        lines += [
+            f"listener.name.sasl_ssl.plain.sasl.jaas.config={security.jaas()}",
+            "ssl.keystore.type=PKCS12",
+            f"ssl.keystore.location={security.keystore}",
+            f"ssl.keystore.password={security.keystore_password}",
+            f"ssl.key.password={security.keystore_password}",
+        ]
+    return lines
+
+
+def _write_properties(node: Node, all_nodes: list[Node], security: BrokerSecurity | None = None) -> None:
     quorum = ",".join(f"127.0.0.1:{n.controller_port}" for n in all_nodes)
     replication = min(3, len(all_nodes))
     lines = [
         "process.roles=broker,controller",
         f"node.id={node.node_id}",
         f"controller.quorum.bootstrap.servers={quorum}",
-        f"listeners=PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.broker_port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        *_listener_lines(node, security),
         f"log.dirs={node.data_dir}",
         "num.partitions=3",
         f"default.replication.factor={replication}",
@@ -224,8 +315,8 @@ def _exited(node: Node) -> bool:
     return state in ("Z", "X")
 
 
-def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
-    """True when a metadata round trip to ``bootstrap`` succeeds."""
+def answers(bootstrap: str, timeout_s: float = 3.0, **client_options: Any) -> bool:
+    """True when a metadata round trip to ``bootstrap`` succeeds (``client_options``: e.g. SASL)."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
@@ -239,6 +330,7 @@ def answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
             bootstrap_servers=bootstrap.split(","),
             request_timeout_ms=int(timeout_s * 1000),
             client_id="newsstream-dev",
+            **client_options,
         )
         admin.list_topics()
         return True
@@ -273,11 +365,19 @@ def start_node(node: Node, all_nodes: list[Node]) -> int:
     return process.pid
 
 
-def up(brokers: int = 1, timeout_s: float = READY_TIMEOUT_S) -> tuple[str, bool]:
-    """Start the local broker(s); return (bootstrap servers, True if started now, False if already up)."""
+def up(
+    brokers: int = 1, timeout_s: float = READY_TIMEOUT_S, security: BrokerSecurity | None = None
+) -> tuple[str, bool]:
+    """Start the local broker(s); return (bootstrap servers, True if started now, False if already up).
+
+    ``security`` (single node only) puts SASL/PLAIN on the client listener; see :class:`BrokerSecurity`.
+    """
+    if security is not None and brokers != 1:
+        raise DevBrokerError("a SASL listener is supported on the single-node dev broker only")
     all_nodes = nodes(brokers)
     bootstrap = bootstrap_servers(brokers)
-    if all(_pid_alive(n) for n in all_nodes) and answers(bootstrap):
+    probe = security.probe_options() if security is not None else {}
+    if all(_pid_alive(n) for n in all_nodes) and answers(bootstrap, **probe):
         return bootstrap, False
     ensure_jars()
     cluster_file = CACHE / ("cluster-id" if brokers == 1 else f"cluster-id-{brokers}")
@@ -287,15 +387,15 @@ def up(brokers: int = 1, timeout_s: float = READY_TIMEOUT_S) -> tuple[str, bool]
     cluster_id = cluster_file.read_text().strip()
     for node in all_nodes:
         node.home.mkdir(parents=True, exist_ok=True)
-        _write_properties(node, all_nodes)
+        _write_properties(node, all_nodes, security)
         _format(node, all_nodes, cluster_id)
     for node in all_nodes:
         start_node(node, all_nodes)
-    wait_ready(all_nodes, timeout_s)
+    wait_ready(all_nodes, timeout_s, **probe)
     return bootstrap, True
 
 
-def wait_ready(all_nodes: list[Node], timeout_s: float = READY_TIMEOUT_S) -> None:
+def wait_ready(all_nodes: list[Node], timeout_s: float = READY_TIMEOUT_S, **client_options: Any) -> None:
     """Block until every node answers a metadata request, or raise with the log tail."""
     deadline = time.monotonic() + timeout_s
     pending = list(all_nodes)
@@ -306,7 +406,7 @@ def wait_ready(all_nodes: list[Node], timeout_s: float = READY_TIMEOUT_S) -> Non
                 f"Kafka node {node.node_id} exited during start-up; last lines of {node.log_file}:\n"
                 f"{_tail(node.log_file)}\n--- console ---\n{_tail(node.console_file, 20)}"
             )
-        if answers(node.bootstrap, timeout_s=2.0):
+        if answers(node.bootstrap, timeout_s=2.0, **client_options):
             pending.pop(0)
             continue
         if time.monotonic() > deadline:
