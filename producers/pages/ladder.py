@@ -51,7 +51,7 @@ def format_ladder(ladder: Ladder) -> str:
         return "off"
     out = []
     for step in ladder:
-        for unit in ("w", "d", "h", "m", "s"):
+        for unit in ("d", "h", "m", "s"):
             size = _UNITS[unit]
             if step >= size and step % size == 0:
                 out.append(f"{int(step // size)}{unit}")

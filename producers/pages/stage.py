@@ -315,6 +315,21 @@ class PagesStage:
             log.info("page gone: %s", article["entry"]["link"], extra=fields(article_id=article["article_id"]))
 
     # --- transactions ------------------------------------------------------------------------------
+    def apply_results(self) -> int:
+        """Apply every revisit finished since the last call; returns how many."""
+        results, self._results = self._results, []
+        for result, entry, host in results:
+            self.apply(result, entry, host)
+        return len(results)
+
+    def take_pending(self) -> list[tuple[str, bytes, bytes | None, list[tuple[str, bytes]], int | None]]:
+        """The records waiting for the next transaction, handed over (tests read them without Kafka)."""
+        sends, self._pending.sends = self._pending.sends, []
+        return sends
+
+    def inflight(self) -> list[asyncio.Task[RevisitResult]]:
+        return [task for task, _entry, _host in self._inflight.values()]
+
     def commit(self) -> None:
         """Send everything pending and the consumed offsets in one transaction (blocking)."""
         pending, self._pending = self._pending, _Pending()
@@ -370,9 +385,7 @@ class PagesStage:
                 self.learn(record, now)
             self._pending.offsets[tp] = OffsetAndMetadata(records[-1].offset + 1, "", -1)
             self.metrics.consumed.labels(STAGE, tp.topic).inc(len(records))
-        results, self._results = self._results, []
-        for result, entry, host in results:
-            self.apply(result, entry, host)
+        self.apply_results()
         if self._pending:
             await asyncio.to_thread(self.commit)
         if not self.shutdown.requested:
@@ -404,14 +417,12 @@ class PagesStage:
             self.close()
 
     async def _drain(self) -> None:
-        tasks = [task for task, _entry, _host in self._inflight.values()]
+        tasks = self.inflight()
         if tasks:
             log.info("shutdown: waiting up to %.0f s for %d in-flight revisits", SHUTDOWN_GRACE_S, len(tasks))
             _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        results, self._results = self._results, []
-        for result, entry, host in results:
-            self.apply(result, entry, host)
+        self.apply_results()
         await asyncio.to_thread(self.commit)
