@@ -97,10 +97,10 @@ def detect(
     language = article.get("language")
     page = article.get("page") if isinstance(article.get("page"), dict) else None
     if page is not None and page.get("gone"):
-        events = _unpublished(state, article, page, now)
+        gone = _unpublished(state, article, page, now)
         if state is None:  # never saw a version: remember the id only
             state = ArticleState(article_id, 1, "", content_hash="", publisher=publisher, language=language)
-        return events, state
+        return gone, state
     chash = str(article.get("content_hash") or content_hash(title, body))
     ld_text = _json_ld_correction(page)
     ld_key = notice_key("json_ld_correction", ld_text) if ld_text else None
