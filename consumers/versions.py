@@ -39,6 +39,7 @@ EXCERPT_CHARS = 600
 MAX_WORD_COUNT = 255
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
 # A sentence ends after . ! ? … (plus closing quotes/brackets) and whitespace, or at a line break.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*")
 
@@ -117,13 +118,17 @@ class Sentences:
 
 
 def body_sentences(body: str) -> Sentences:
-    """Split ``body`` and key every sentence that carries text."""
+    """Split ``body`` and key every sentence that carries text (keys as :func:`compare_key` gives)."""
     out = Sentences([], [], [], [])
+    folded = body.casefold()
+    # fast path: when NFKC changes nothing and case folding keeps every position, a sentence's key
+    # is the words of the folded body within its span (one fold and no NFKC call per sentence)
+    fast = len(folded) == len(body) and unicodedata.is_normalized("NFKC", body)
     for start, end in split_sentences(body):
         text = body[start:end]
         if is_tag_line(text):
             continue
-        key = compare_key(text)
+        key = " ".join(_WORD.findall(folded, start, end)) if fast else compare_key(text)
         if not key:
             continue
         out.spans.append((start, end))
