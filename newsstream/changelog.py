@@ -24,9 +24,10 @@ Apply = Callable[[bytes, bytes | None], None]
 
 
 def restore(
-    kafka: KafkaSettings, topic: str, partition: int, timeout_s: float = 120
+    kafka: KafkaSettings, topic: str, partition: int, timeout_s: float = 120, last: int | None = None
 ) -> Iterator[tuple[bytes, bytes | None]]:
-    """Yield (key, value) of every committed record in one changelog partition, oldest first.
+    """Yield (key, value) of every committed record in one changelog partition, oldest first
+    (with ``last``: only those among the partition's last ``last`` offsets).
 
     Later records for a key supersede earlier ones; a ``None`` value is a tombstone.
     """
@@ -36,6 +37,8 @@ def restore(
         consumer.assign([tp])
         consumer.seek_to_beginning(tp)
         end = consumer.end_offsets([tp])[tp]
+        if last is not None:
+            consumer.seek(tp, max(consumer.beginning_offsets([tp])[tp], end - last))
         deadline = time.monotonic() + timeout_s
         while consumer.position(tp) < end:
             if time.monotonic() > deadline:

@@ -271,6 +271,10 @@ class Runner:
         fits = [len(record.value or b"") <= MAX_INPUT_BYTES for record in records]
         results = self._pool.map([record for record, ok in zip(records, fits, strict=True) if ok])
         histogram = self.metrics.processing.labels(self.stage.name)
+        # Optional stage hook, run here in the runner's process even when the transform runs in
+        # workers: the last word on a record's outputs with per-partition state (the normalizer
+        # drops copies of versions it already emitted).
+        admit = getattr(self.stage, "admit", None)
         for record, ok in zip(records, fits, strict=True):
             if not ok:
                 message = f"value is {len(record.value)} bytes; the limit is {MAX_INPUT_BYTES}"
@@ -278,7 +282,10 @@ class Runner:
                 continue
             outputs, error, seconds = next(results)
             histogram.observe(seconds)
-            yield [self._dead_letter(record, *error)] if error is not None else (outputs or [])
+            if error is not None:
+                yield [self._dead_letter(record, *error)]
+            else:
+                yield admit(record, outputs or []) if admit is not None else (outputs or [])
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, error_class: str, message: str) -> Output:
         self.metrics.dlq.labels(self.stage.name, reason).inc()
