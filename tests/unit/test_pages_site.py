@@ -68,15 +68,28 @@ def news_article_ld(headline: str, correction: str | None = None) -> dict[str, A
     return ld
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports of 19900-19999 (held together while chosen)."""
+    held: list[socket.socket] = []
+    try:
+        for port in PORTS:
+            s = socket.socket()
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
+                s.close()
                 continue
-            return port
-    raise RuntimeError("no free port in 19900-19999")
+            held.append(s)
+            if len(held) == count:
+                return [h.getsockname()[1] for h in held]
+    finally:
+        for s in held:
+            s.close()
+    raise RuntimeError("not enough free ports in 19900-19999")
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 class Site:
