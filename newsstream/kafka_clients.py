@@ -13,6 +13,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from newsstream.config import KafkaSettings
 
 CLIENT_ID = "newsstream"
+#: kafka-python doubles the reconnect backoff up to 30 s; Java clients stop at 1 s. With 30 s a
+#: pipeline stayed idle for up to half a minute after its broker was back (tests/faults).
+RECONNECT_BACKOFF_MAX_MS = 1_000
 
 
 def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **overrides: Any) -> KafkaProducer:
@@ -26,6 +29,7 @@ def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **o
         "linger_ms": 5,
         "retries": 2_147_483_647,  # bounded by delivery_timeout_ms, as in the Java client
         "max_request_size": 4 * 1024 * 1024,
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
     }
     if transactional_id:
         options["transactional_id"] = transactional_id
@@ -43,6 +47,7 @@ def make_consumer(kafka: KafkaSettings, group_id: str | None, *topics: str, **ov
         "isolation_level": "read_committed",
         "auto_offset_reset": "earliest",
         "max_poll_records": 200,
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
     }
     options.update(overrides)
     return KafkaConsumer(*topics, **options)
@@ -50,4 +55,5 @@ def make_consumer(kafka: KafkaSettings, group_id: str | None, *topics: str, **ov
 
 def make_admin(kafka: KafkaSettings, **overrides: Any) -> KafkaAdminClient:
     """An admin client for topic management and readiness checks."""
-    return KafkaAdminClient(**kafka.client_options(), client_id=CLIENT_ID, **overrides)
+    options: dict[str, Any] = {"reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS, **overrides}
+    return KafkaAdminClient(**kafka.client_options(), client_id=CLIENT_ID, **options)
