@@ -128,7 +128,9 @@ async def _scenario(site: Site) -> tuple[Chain, dict[str, str]]:
     settings = FetchSettings(user_agent="newsstream-test", allow_private_addresses=True, total_timeout=10)
     async with Fetcher(settings) as fetcher:
         robots = RobotsCache(fetcher, "newsstream", clock=lambda: chain.now)
-        await chain.run_until(start + 12, fetcher, robots)  # step 1 (10 s): every page's baseline
+        # step 1 (10 s): every page's baseline; one host, one request at a time: one page per tick
+        await chain.run_until(start + 17, fetcher, robots)
+        assert len(chain.page_versions) == 5  # all but the page robots.txt refuses
         site.set("/a/seed", article_html(CORRECTED, [*BODY, CORRECTION, UPDATED]))
         site.set(
             "/a/ld",
