@@ -139,7 +139,7 @@ def test_a_client_without_credentials_cannot_even_read_metadata(broker: SaslBrok
     """Proves the listener demands SASL, so the successes below are due to the settings."""
     plain = KafkaSettings(bootstrap_servers=broker.bootstrap("SASL_PLAINTEXT"))
     with pytest.raises(KafkaError):
-        make_admin(plain, bootstrap_timeout_ms=3000)
+        make_admin(plain, bootstrap_timeout_ms=2000)
 
 
 def test_sasl_ssl_refuses_a_broker_certificate_the_client_cannot_verify(
@@ -148,8 +148,18 @@ def test_sasl_ssl_refuses_a_broker_certificate_the_client_cannot_verify(
     """Without KAFKA_SSL_CAFILE the system CAs do not know the test CA: the handshake fails on it."""
     caplog.set_level(logging.WARNING, logger="kafka")
     with pytest.raises(KafkaError):
-        make_admin(broker.settings("SASL_SSL", cafile=False), bootstrap_timeout_ms=3000)
-    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+        make_admin(broker.settings("SASL_SSL", cafile=False), bootstrap_timeout_ms=2000)
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text and "self-signed certificate in certificate chain" in caplog.text
+
+
+def test_sasl_ssl_checks_the_broker_name(broker: SaslBroker, caplog: pytest.LogCaptureFixture) -> None:
+    """The certificate names 127.0.0.1 only: reaching the same broker as ``localhost`` must fail."""
+    caplog.set_level(logging.WARNING, logger="kafka")
+    settings = broker.settings("SASL_SSL")
+    by_name = KafkaSettings(**{**vars(settings), "bootstrap_servers": f"localhost:{BASE_PORT + 2}"})
+    with pytest.raises(KafkaError):
+        make_admin(by_name, bootstrap_timeout_ms=2000)
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text and "mismatch" in caplog.text
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from producers.feeds import FeedListError, parse_opml
 from producers.parse import DOCTYPE_SCAN_BYTES, defuse_doctype, parse_feed
 from tests.integration.test_fetch import Site, send
 
@@ -120,3 +121,15 @@ def test_external_entities_never_reach_the_network_or_files(listener: Site, tmp_
     with urllib.request.urlopen(listener.url("/probe"), timeout=5) as response:
         assert b"LEAKED" in response.read()
     assert listener.hits == {"/probe": 1}
+
+
+def test_opml_import_refuses_a_bomb_hidden_past_the_pre_check() -> None:
+    """OPML goes through ElementTree, not feedparser: expat's amplification limit is the layer that holds."""
+    opml = (
+        b'<?xml version="1.0"?><!--' + b"x" * PAD + b"-->" + laughs_subset(b"opml")
+        + b'<opml version="2.0"><body><outline text="&lol9;" xmlUrl="https://x.example/&lol9;"/></body></opml>'
+    )  # fmt: skip
+    before = _maxrss_mb()
+    with pytest.raises(FeedListError, match="amplification"):
+        parse_opml(opml)
+    assert _maxrss_mb() - before < 100
