@@ -121,7 +121,8 @@ class DetectStage:
                 if value is None:
                     store.pop(key.decode(), None)
                 else:
-                    store[key.decode()] = ArticleState.from_dict(codec.loads(value))
+                    state = ArticleState.from_dict(codec.loads(value))
+                    store[state.article_id] = state  # the key is the article id: one string for both
             self.stores[tp.partition] = store
             restored += len(store)
         elapsed = time.monotonic() - started

@@ -47,10 +47,9 @@ _COMPRESS_FROM = 120
 FORMAT = 2
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
-_LEN = struct.Struct("<I")
-# fields of the packed blob, in order
-_TITLE, _HASH_PREFIX, _HASH_BODY, _SEEN, _SENT_HASHES, _SENT_WORDS, _EXCERPT = range(7)
-_FIELDS = 7
+_COUNT = struct.Struct("<I")
+# fields of the packed blob, in order (the content hash first: it is read for every record)
+_HASH_BODY, _HASH_PREFIX, _TITLE, _SEEN, _SENT_HASHES, _SENT_WORDS, _EXCERPT = range(7)
 # flags byte: content hash body is hex digest bytes / excerpt is zlib-compressed
 _HEX_HASH, _ZLIB_EXCERPT = 1, 2
 
@@ -75,17 +74,36 @@ def _pack(title: str, chash: str, seen: bytes, body: BodySketch) -> bytes:
         if len(packed) < len(excerpt):
             flags |= _ZLIB_EXCERPT
             excerpt = packed
-    excerpt = _LEN.pack(len(body.excerpt)) + excerpt
-    fields = (title.encode("utf-8"), hash_prefix, hash_body, seen, body.hashes, body.words, excerpt)
-    return bytes([flags]) + b"".join(_LEN.pack(len(f)) + f for f in fields)
+    excerpt = _COUNT.pack(len(body.excerpt)) + excerpt
+    fields = (hash_body, hash_prefix, title.encode("utf-8"), seen, body.hashes, body.words, excerpt)
+    return bytes([flags]) + b"".join(_varint(len(f)) + f for f in fields)
+
+
+def _varint(n: int) -> bytes:
+    """LEB128: one byte for lengths below 128 (most fields), two below 16,384."""
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 def _field(blob: bytes, index: int) -> bytes:
-    pos = 1
-    for _ in range(index):
-        pos += 4 + _LEN.unpack_from(blob, pos)[0]
-    size = _LEN.unpack_from(blob, pos)[0]
-    return blob[pos + 4 : pos + 4 + size]
+    pos, field = 1, 0
+    while True:
+        size, shift = 0, 0
+        while True:
+            byte = blob[pos]
+            pos += 1
+            size |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+        if field == index:
+            return blob[pos : pos + size]
+        pos += size
+        field += 1
 
 
 class ArticleState:
@@ -139,7 +157,7 @@ class ArticleState:
     def body(self) -> BodySketch:
         """What is kept of the last version's body."""
         raw = _field(self._blob, _EXCERPT)
-        count = _LEN.unpack_from(raw, 0)[0]
+        count = _COUNT.unpack_from(raw, 0)[0]
         text = raw[4:]
         if self._blob[0] & _ZLIB_EXCERPT:
             text = zlib.decompress(text)

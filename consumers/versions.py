@@ -34,7 +34,7 @@ MAX_SENTENCE_CHARS = 300
 #: Bytes of a sentence hash (BLAKE2b of its compare_key).
 SENTENCE_HASH_BYTES = 4
 #: Characters of sentence text kept, from the top, to quote a changed sentence's earlier text.
-EXCERPT_CHARS = 600
+EXCERPT_CHARS = 400
 #: Word counts per sentence saturate here (one byte each).
 MAX_WORD_COUNT = 255
 
