@@ -146,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
             feeds_file.parent.mkdir(parents=True, exist_ok=True)
             feeds_file.write_text(
                 demo_feeds.feeds_toml(demo_feeds.DEFAULT_PORT).replace(
-                    'interval = "30s"', f'interval = "{max(1, int(args.step_seconds / 4))}s"'
+                    'interval = "3s"', f'interval = "{max(1, int(args.step_seconds / 4))}s"'
                 ),
                 encoding="utf-8",
             )

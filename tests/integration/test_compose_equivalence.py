@@ -134,13 +134,6 @@ def test_the_demo_seed_correction_flows_to_the_corrections_topic(stack: ComposeS
     assert event["url"].startswith(f"http://127.0.0.1:{PORTS[8642]}/zagros/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compose demo: the producer polls each feed every 60-132 s (NEWSSTREAM_POLL_FLOOR_SECONDS default 60, "
-    "the demo list's 30 s interval stretched up to 4x by the adaptive schedule, +10% jitter) while demo-feeds "
-    "steps every 15 s, so steps 1-2 go unseen and 2 of the 3 live-blog update events never happen; the fix "
-    "needs a README row for NEWSSTREAM_POLL_FLOOR_SECONDS and a shorter interval in deploy/demo-feeds.toml",
-)
 def test_the_demo_producer_polls_every_feed_at_least_once_per_demo_step() -> None:
     """Without this the compose demo skips versions: edits and live-blog updates between polls are lost."""
     from newsstream.cli import build_parser
