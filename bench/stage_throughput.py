@@ -167,6 +167,14 @@ def compare(
     admin.delete_topics([pt_in, pt_out])
 
 
+def fresh_config(kafka: KafkaSettings, admin, tag: str) -> Config:  # type: ignore[no-untyped-def]
+    """A Config whose topics are new (3 partitions each), so every variant starts from empty topics."""
+    suffix = f"{tag}.{uuid.uuid4().hex[:6]}"
+    topics = Topics(**{k: f"bench.{v}.{suffix}" for k, v in vars(Topics()).items()})
+    admin.create_topics([NewTopic(n, 3, 1) for n in vars(topics).values()])
+    return Config(kafka=kafka, topics=topics)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20000)
@@ -175,13 +183,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="also run the normalizer with this many workers (2)")
     args = parser.parse_args()
     kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
-    suffix = uuid.uuid4().hex[:6]
-    topics = Topics(**{k: f"bench.{v}.{suffix}" for k, v in vars(Topics()).items()})
-    config = Config(kafka=kafka, topics=topics)
     admin = make_admin(kafka)
-    admin.create_topics([NewTopic(n, 3, 1) for n in vars(topics).values()])
     print(f"preparing {args.messages} RawArticles (~5 KB HTML each)", file=sys.stderr)
     raws = raw_articles(args.messages)
+    used: list[Config] = []
     try:
         if args.stage in ("normalize", "both"):
             from consumers.normalize_stage import NormalizeStage
@@ -190,24 +195,21 @@ def main() -> None:
             size = sum(len(m[1]) for m in messages) / len(messages)
             print(f"RawArticle size {size:.0f} bytes on average", file=sys.stderr)
             for workers in sorted({1, args.workers}):
-                fresh = Config(kafka=kafka, topics=Topics(**{k: f"{v}.w{workers}" for k, v in vars(topics).items()}))
-                admin.create_topics([NewTopic(n, 3, 1) for n in vars(fresh.topics).values()])
-                compare(
-                    "normalize", NormalizeStage(fresh), fresh, admin, messages, fresh.topics.raw, args.messages, workers
-                )
-                admin.delete_topics(list(vars(fresh.topics).values()))
+                config = fresh_config(kafka, admin, f"w{workers}")
+                used.append(config)
+                stage = NormalizeStage(config)
+                compare("normalize", stage, config, admin, messages, config.topics.raw, args.messages, workers)
         if args.stage in ("detect", "both"):
             from consumers.detect_stage import DetectStage
             from consumers.normalize import normalize
 
             normalized = [normalize(r) for r in raws]
             messages = [(n["id"].encode(), codec.dumps(n), headers_for("normalized-article")) for n in normalized]
-            fresh = Config(kafka=kafka, topics=Topics(**{k: f"{v}.d" for k, v in vars(topics).items()}))
-            admin.create_topics([NewTopic(n, 3, 1) for n in vars(fresh.topics).values()])
-            compare("detect", DetectStage(fresh), fresh, admin, messages, fresh.topics.normalized, args.messages)
-            admin.delete_topics(list(vars(fresh.topics).values()))
+            config = fresh_config(kafka, admin, "detect")
+            used.append(config)
+            compare("detect", DetectStage(config), config, admin, messages, config.topics.normalized, args.messages)
     finally:
-        admin.delete_topics(list(vars(topics).values()))
+        admin.delete_topics([name for config in used for name in vars(config.topics).values()])
         admin.close()
 
 

@@ -68,7 +68,7 @@ enabled = false
         ('name = "A"', "feed #2 (A)", "url", "is required"),
         ('url = "https://b.example/rss"', "feed #2 (https://b.example/rss)", "name", "is required"),
         ('url = "https://b.example/rss"\nname = "B"\ninterval = "5 weeks"', "feed #2 (B)", "interval", "duration"),
-        ('url = "https://b.example/rss"\nname = "B"\ninterval = \"10d\"', "feed #2 (B)", "interval", "outside"),
+        ('url = "https://b.example/rss"\nname = "B"\ninterval = "10d"', "feed #2 (B)", "interval", "outside"),
         ('url = "https://b.example/rss"\nname = "B"\ntags = "x"', "feed #2 (B)", "tags", "list of strings"),
         ('url = "https://b.example/rss"\nname = "B"\nenabled = "yes"', "feed #2 (B)", "enabled", "true or false"),
         ('url = "https://b.example/rss"\nname = "B"\ntype = "atom"', "feed #2 (B)", "type", "unknown producer"),
