@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -11,25 +10,13 @@ from kafka.admin import ConfigResource, ConfigResourceType
 
 from newsstream.config import Config
 from newsstream.kafka_clients import make_admin
+from tests.integration.helpers import stage_env
 
 pytestmark = pytest.mark.integration
 
 
 def run_create(config: Config) -> subprocess.CompletedProcess[str]:
-    t = config.topics
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": config.kafka.bootstrap_servers,
-        "NEWSSTREAM_TOPIC_RAW": t.raw,
-        "NEWSSTREAM_TOPIC_NORMALIZED": t.normalized,
-        "NEWSSTREAM_TOPIC_CORRECTIONS": t.corrections,
-        "NEWSSTREAM_TOPIC_DLQ": t.dlq,
-        "NEWSSTREAM_TOPIC_DETECTOR_STATE": t.detector_state,
-        "NEWSSTREAM_TOPIC_TITLES": t.titles,
-        "NEWSSTREAM_TOPIC_PRODUCER_STATE": t.producer_state,
-        "NEWSSTREAM_TOPIC_PAGE_SCHEDULE": t.page_schedule,
-        "NEWSSTREAM_PARTITIONS": "2",
-    }
+    env = stage_env(config, NEWSSTREAM_PARTITIONS="2")
     return subprocess.run(
         [sys.executable, "-m", "newsstream.cli", "topics", "create"],
         env=env,
