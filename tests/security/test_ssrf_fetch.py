@@ -124,6 +124,7 @@ LOOPBACK_SPELLINGS = [
     "http://[::ffff:7f00:1]:{port}/admin",
     "http://[0:0:0:0:0:ffff:127.0.0.1]:{port}/admin",
     "http://0x7f000001:{port}/admin",
+    "http://0x7f.0.0.1:{port}/admin",
     "http://news.example.org@127.0.0.1:{port}/admin",
     "http://feeds.attacker.example:{port}/admin",
     "http://mapped.attacker.example:{port}/admin",
@@ -139,6 +140,19 @@ def test_loopback_in_disguise_is_refused(internal: Site, dns: AttackerDNS, templ
     assert result.outcome == "blocked", result.error
     assert "loopback" in (result.error or "") or "unspecified" in (result.error or "")
     assert internal.hits == {"/admin": 1}, "the guarded fetch reached the server"
+
+
+@pytest.mark.parametrize(
+    "template", ["http://2130706433:{port}/admin", "http://0177.0.0.1:{port}/admin", "http://127.1:{port}/admin"]
+)
+def test_non_canonical_ipv4_spellings_never_connect(internal: Site, template: str) -> None:
+    """Decimal, octal and short forms that inet_aton would read as 127.0.0.1 are refused by the URL
+    parser, with the guard on and even with it off (hex forms resolve and are judged: see above)."""
+    url = template.format(port=_port(internal))
+    for allow_private in (False, True):
+        result = fetch(url, allow_private_addresses=allow_private)
+        assert result.outcome in ("blocked", "network_error") and result.body is None, result
+    assert internal.hits == {}
 
 
 @pytest.mark.parametrize(
