@@ -81,9 +81,18 @@ def _summary_text(summary: str | None, title: str, publisher: str | None) -> str
     return "\n\n".join(boilerplate.clean(paras, title=title, publisher=publisher))
 
 
-def sanitize_html(html: str) -> str:
-    """``html`` made safe to embed: nh3's allow-list (no scripts, event handlers, javascript: URLs)."""
-    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+#: URL schemes kept in body_html; nh3's default list also allows tel:, sms:, magnet: and others.
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """``html`` made safe to embed: nh3's allow-list (no scripts, event handlers, javascript: URLs),
+    only http/https/mailto links, and relative URLs resolved against the article's URL (or dropped
+    without one), so a page embedding body_html never requests its own paths (``<img src=/logout>``)."""
+    relative: Any = ("rewrite_with_base", base_url) if base_url else "deny"
+    return nh3.clean(
+        html, link_rel="noopener noreferrer nofollow", url_schemes=set(SAFE_URL_SCHEMES), url_relative=relative
+    )
 
 
 def content_hash(title: str, body_text: str) -> str:
@@ -120,7 +129,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     canonical_in_content = None
     if is_html:
         paras, canonical_in_content = html_text.extract(value, url)
-        body_html = sanitize_html(value)
+        body_html = sanitize_html(value, url)
     else:
         paras = html_text.text_paragraphs(value)
         body_html = "".join(f"<p>{_escape(p)}</p>" for p in paras)
