@@ -258,7 +258,10 @@ def test_dates_parse_rejects_garbage() -> None:
 def test_body_html_resolves_relative_urls_and_keeps_only_web_and_mail_schemes() -> None:
     from consumers.normalize import sanitize_html
 
-    html = '<p><a href="/story/2">next</a> <img src="/logout"> <a href="tel:123">call</a> <a href="mailto:a@b.org">m</a></p>'
+    html = (
+        '<p><a href="/story/2">next</a> <img src="/logout"> <a href="tel:123">call</a>'
+        ' <a href="mailto:a@b.org">m</a></p>'
+    )
     clean = sanitize_html(html, "https://news.example.org/story/1")
     assert 'href="https://news.example.org/story/2"' in clean
     assert 'src="https://news.example.org/logout"' in clean, "a relative src must not point at the embedding site"
