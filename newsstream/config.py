@@ -7,14 +7,17 @@ names. A malformed value stops start-up with a :class:`ConfigError` naming the v
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsstream.errors import ConfigError
+
+T = TypeVar("T")
 
 #: Default metrics/health port of each stage, so several stages can share one host.
 DEFAULT_METRICS_PORTS: dict[str, int] = {
@@ -72,6 +75,71 @@ class Topics:
     page_schedule: str = "news.page-schedule.v1"
 
 
+#: Revisit offsets after an article's first sighting, in seconds (``()`` = no revisits).
+Ladder = tuple[float, ...]
+
+#: The pages stage's default age ladder: 15 min, 1 h, 3 h, 12 h, 1 d, 3 d, 7 d, 30 d.
+DEFAULT_LADDER: Ladder = (
+    15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0, 30 * 86400.0,
+)  # fmt: skip
+
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_LADDER_OFF = ("off", "none", "never", "")
+
+
+def parse_duration(text: str) -> float:
+    """``"15m"`` -> 900.0; units s, m, h, d, w (seconds when none). ValueError when malformed."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration (e.g. 30s, 15m, 1h, 3d, 1w)")
+    return float(match.group(1)) * _DURATION_UNITS[(match.group(2) or "s").lower()]
+
+
+def parse_ladder(text: str) -> Ladder:
+    """``"15m,1h,3h"`` -> (900.0, 3600.0, 10800.0); ``"off"`` -> () (no revisits). ValueError when malformed."""
+    if text.strip().lower() in _LADDER_OFF:
+        return ()
+    steps = tuple(parse_duration(part) for part in text.split(","))
+    if any(s <= 0 for s in steps):
+        raise ValueError(f"ladder {text!r}: every step must be after the first sighting (> 0)")
+    if list(steps) != sorted(set(steps)):
+        raise ValueError(f"ladder {text!r}: steps must be strictly increasing")
+    return steps
+
+
+def parse_publisher_ladders(text: str) -> dict[str, Ladder]:
+    """``"Rudaw=15m,1h;Daily Wire=off"`` -> {"Rudaw": (900.0, 3600.0), "Daily Wire": ()}."""
+    ladders: dict[str, Ladder] = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        name, sep, steps = item.rpartition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"{item.strip()!r}: expected PUBLISHER=STEPS")
+        if name in ladders:
+            raise ValueError(f"publisher {name!r} is given twice")
+        ladders[name] = parse_ladder(steps)
+    return ladders
+
+
+@dataclass(frozen=True)
+class PagesConfig:
+    """How ``newsstream pages`` schedules revisits and paces them (its flags override these)."""
+
+    #: Revisit offsets after first sighting, for every publisher without its own ladder.
+    ladder: Ladder = DEFAULT_LADDER
+    #: Per-publisher ladders, by the publisher name NormalizedArticle carries (``()`` = off).
+    publisher_ladders: Mapping[str, Ladder] = field(default_factory=dict)
+    #: Seconds between two requests to one host.
+    host_delay_seconds: float = 5.0
+    #: A second 404/410 at least this long after the first makes a page gone.
+    gone_confirm_seconds: float = 600.0
+    #: Articles published longer ago than this are not scheduled; 0 = no limit.
+    max_age_seconds: float = 30 * 86400.0
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a newsstream process reads from its environment."""
@@ -94,6 +162,7 @@ class Config:
     poll_floor_seconds: float = 60.0
     #: Worker processes for stateless transforms (the normalizer).
     workers: int = 1
+    pages: PagesConfig = PagesConfig()
 
     def port_for(self, stage: str) -> int:
         """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
@@ -151,6 +220,13 @@ class Config:
             instance_id=reader.text("NEWSSTREAM_INSTANCE_ID", socket.gethostname()),
             poll_floor_seconds=reader.positive_float("NEWSSTREAM_POLL_FLOOR_SECONDS", 60.0),
             workers=reader.positive_int("NEWSSTREAM_WORKERS", 1),
+            pages=PagesConfig(
+                ladder=reader.parsed("NEWSSTREAM_PAGES_LADDER", parse_ladder, DEFAULT_LADDER),
+                publisher_ladders=reader.parsed("NEWSSTREAM_PAGES_PUBLISHER_LADDERS", parse_publisher_ladders, {}),
+                host_delay_seconds=reader.non_negative_float("NEWSSTREAM_PAGES_HOST_DELAY_SECONDS", 5.0),
+                gone_confirm_seconds=reader.parsed("NEWSSTREAM_PAGES_GONE_CONFIRM", parse_duration, 600.0),
+                max_age_seconds=reader.parsed("NEWSSTREAM_PAGES_MAX_AGE", parse_duration, 30 * 86400.0),
+            ),
         )
 
 
@@ -209,6 +285,28 @@ class _Reader:
         if not number > 0:
             raise ConfigError(f"{name}={value!r} must be greater than 0")
         return number
+
+    def non_negative_float(self, name: str, default: float) -> float:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number") from None
+        if not number >= 0 or number == float("inf"):
+            raise ConfigError(f"{name}={value!r} must be a finite number of at least 0")
+        return number
+
+    def parsed(self, name: str, parse: Callable[[str], T], default: T) -> T:
+        """``parse(value)`` when the variable is set; its ValueError becomes a ConfigError naming it."""
+        value = self.env.get(name, "").strip()
+        if not value:
+            return default
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={value!r}: {exc}") from None
 
     def optional_port(self, name: str) -> int | None:
         value = self.env.get(name, "").strip()

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.config import PagesConfig, parse_duration, parse_ladder
 from newsstream.errors import ConfigError
 
+if TYPE_CHECKING:  # the stage imports Kafka clients: only when the command runs
+    from producers.pages.stage import PagesSettings
+
 log = logging.getLogger("newsstream.pages")
+T = TypeVar("T")
 
 DESCRIPTION = """\
 Learn article URLs from the normalized topic (NEWSSTREAM_TOPIC_NORMALIZED; the first sighting of a
@@ -22,6 +29,10 @@ host, Crawl-delay respected), one request at a time per host with --host-delay b
 overdue revisits spread out (counted, never a burst). The schedule lives in the compacted topic
 NEWSSTREAM_TOPIC_PAGE_SCHEDULE (default news.page-schedule.v1), co-partitioned with the input, so
 instances in one consumer group split the work by partition and a restart resumes where it was.
+
+The ladders, the host delay, --gone-confirm and --max-age are read from NEWSSTREAM_PAGES_LADDER,
+NEWSSTREAM_PAGES_PUBLISHER_LADDERS ("Name=1h,1d;Other=off"), NEWSSTREAM_PAGES_HOST_DELAY_SECONDS,
+NEWSSTREAM_PAGES_GONE_CONFIRM and NEWSSTREAM_PAGES_MAX_AGE; a flag overrides its variable.
 """
 
 EPILOG = """\
@@ -53,25 +64,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--ladder", default=None, metavar="STEPS",
-        help="revisit offsets after first sighting, e.g. 15m,1h,3h,12h,1d,3d,7d,30d (the default); 'off' = none",
+        help="revisit offsets after first sighting, e.g. 15m,1h,3h,12h,1d,3d,7d,30d (the default); 'off' = none "
+        "(overrides NEWSSTREAM_PAGES_LADDER)",
     )  # fmt: skip
     parser.add_argument(
         "--publisher-ladder", action="append", default=[], metavar="PUBLISHER=STEPS",
-        help="a ladder for one publisher (as NormalizedArticle.publisher names it); STEPS may be 'off'; repeatable",
+        help="a ladder for one publisher (as NormalizedArticle.publisher names it); STEPS may be 'off'; repeatable; "
+        "replaces that publisher's entry in NEWSSTREAM_PAGES_PUBLISHER_LADDERS",
     )  # fmt: skip
     parser.add_argument(
-        "--host-delay", type=float, default=5.0, metavar="S", help="seconds between requests to a host (5)"
-    )
+        "--host-delay", type=float, default=None, metavar="S",
+        help="seconds between requests to a host (NEWSSTREAM_PAGES_HOST_DELAY_SECONDS, default 5)",
+    )  # fmt: skip
     parser.add_argument("--per-host", type=int, default=1, metavar="N", help="concurrent requests per host (1)")
     parser.add_argument("--max-active", type=int, default=16, metavar="N", help="concurrent revisits in all (16)")
     parser.add_argument("--max-rate", type=float, default=10.0, metavar="R", help="revisits started per second (10)")
     parser.add_argument(
-        "--gone-confirm", default="10m", metavar="DURATION",
-        help="a second 404/410 at least this long after the first makes the page gone (10m)",
+        "--gone-confirm", default=None, metavar="DURATION",
+        help="a second 404/410 at least this long after the first makes the page gone "
+        "(NEWSSTREAM_PAGES_GONE_CONFIRM, default 10m)",
     )  # fmt: skip
     parser.add_argument(
-        "--max-age", default="30d", metavar="DURATION",
-        help="do not schedule articles published longer ago than this (30d; 0 = no limit)",
+        "--max-age", default=None, metavar="DURATION",
+        help="do not schedule articles published longer ago than this; 0 = no limit "
+        "(NEWSSTREAM_PAGES_MAX_AGE, default 30d)",
     )  # fmt: skip
     parser.add_argument("--no-robots", action="store_true", help="do not read robots.txt (only for your own sites)")
     parser.add_argument(
@@ -81,24 +97,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
-def build_settings(args: argparse.Namespace, instance_id: str):  # type: ignore[no-untyped-def]
-    """PagesSettings from the flags (ConfigError names a bad flag)."""
-    from producers.pages.ladder import DEFAULT_LADDER, LadderPolicy, parse_duration, parse_ladder
+def build_settings(args: argparse.Namespace, instance_id: str, pages: PagesConfig | None = None) -> PagesSettings:
+    """PagesSettings from the flags, each falling back to its NEWSSTREAM_PAGES_* value in ``pages``
+    (ConfigError names a bad flag)."""
+    from producers.pages.ladder import LadderPolicy
     from producers.pages.revisit import RevisitSettings
     from producers.pages.stage import PagesSettings
 
-    try:
-        default = parse_ladder(args.ladder) if args.ladder is not None else DEFAULT_LADDER
-        per_publisher = {}
-        for item in args.publisher_ladder:
-            name, sep, steps = item.rpartition("=")
-            if not sep or not name.strip():
-                raise ValueError(f"--publisher-ladder {item!r}: expected PUBLISHER=STEPS")
-            per_publisher[name.strip()] = parse_ladder(steps)
-        gone_confirm = parse_duration(args.gone_confirm)
-        max_age = parse_duration(args.max_age)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    env = pages or PagesConfig()
+    default = _flag("--ladder", args.ladder, parse_ladder, env.ladder)
+    per_publisher = dict(env.publisher_ladders)
+    for item in args.publisher_ladder:
+        name, sep, steps = item.rpartition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--publisher-ladder {item!r}: expected PUBLISHER=STEPS")
+        per_publisher[name.strip()] = _flag("--publisher-ladder", steps, parse_ladder, ())
+    gone_confirm = _flag("--gone-confirm", args.gone_confirm, parse_duration, env.gone_confirm_seconds)
+    max_age = _flag("--max-age", args.max_age, parse_duration, env.max_age_seconds)
+    host_delay = args.host_delay if args.host_delay is not None else env.host_delay_seconds
     for flag, value in (("--per-host", args.per_host), ("--max-active", args.max_active)):
         if value < 1:
             raise ConfigError(f"{flag} must be at least 1")
@@ -106,13 +122,23 @@ def build_settings(args: argparse.Namespace, instance_id: str):  # type: ignore[
         revisit=RevisitSettings(LadderPolicy(default, per_publisher), gone_confirm_s=gone_confirm),
         group_id=args.group,
         instance_id=instance_id,
-        min_host_delay_s=max(0.0, args.host_delay),
+        min_host_delay_s=max(0.0, host_delay),
         per_host=args.per_host,
         max_active=args.max_active,
         max_per_second=args.max_rate,
         robots=not args.no_robots,
         max_age_s=max_age,
     )
+
+
+def _flag(flag: str, value: str | None, parse: Callable[[str], T], fallback: T) -> T:
+    """``parse(value)``, or ``fallback`` (the environment's value) when the flag was not given."""
+    if value is None:
+        return fallback
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{flag} {value!r}: {exc}") from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     from producers.pages.stage import PagesStage
 
     config = load_config(args)
-    settings = build_settings(args, args.instance_id or config.instance_id)
+    settings = build_settings(args, args.instance_id or config.instance_id, config.pages)
     registry = CollectorRegistry()
     shutdown = Shutdown().install()
     stage = PagesStage(config, settings, registry=registry, shutdown=shutdown)

@@ -10,39 +10,19 @@ continues at the next step still in the future, never a catch-up burst of severa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-Ladder = tuple[float, ...]
+# The ladder and duration grammar is parsed where the settings are read (NEWSSTREAM_PAGES_* and the
+# flags share it); re-exported here, where the schedule logic lives.
+from newsstream.config import DEFAULT_LADDER, Ladder, parse_duration, parse_ladder
 
-DEFAULT_LADDER: Ladder = (
-    15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0, 30 * 86400.0,
-)  # fmt: skip
+__all__ = [
+    "DEFAULT_LADDER", "Ladder", "LadderPolicy", "first_step", "format_ladder", "lateness_tolerance", "next_step",
+    "parse_duration", "parse_ladder",
+]  # fmt: skip
 
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_OFF = ("off", "none", "never", "")
-
-
-def parse_duration(text: str) -> float:
-    """``"15m"`` -> 900.0; units s, m, h, d, w (seconds when none)."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(f"{text!r} is not a duration (e.g. 30s, 15m, 1h, 3d, 1w)")
-    return float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
-
-
-def parse_ladder(text: str) -> Ladder:
-    """``"15m,1h,3h"`` -> (900.0, 3600.0, 10800.0); ``"off"`` -> () (no revisits)."""
-    if text.strip().lower() in _OFF:
-        return ()
-    steps = tuple(parse_duration(part) for part in text.split(","))
-    if any(s <= 0 for s in steps):
-        raise ValueError(f"ladder {text!r}: every step must be after the first sighting (> 0)")
-    if list(steps) != sorted(set(steps)):
-        raise ValueError(f"ladder {text!r}: steps must be strictly increasing")
-    return steps
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def format_ladder(ladder: Ladder) -> str:
