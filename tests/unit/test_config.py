@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from newsstream.config import Config
+from newsstream.config import DEFAULT_LADDER, Config, PagesConfig
 from newsstream.errors import ConfigError
 
 
@@ -49,6 +49,18 @@ def test_variables_are_read() -> None:
         ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL"),
         ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "KAFKA_SASL_MECHANISM"),
         ({"NEWSSTREAM_PARTITIONS": "0"}, "NEWSSTREAM_PARTITIONS"),
+        ({"NEWSSTREAM_PAGES_LADDER": "15m,1x"}, "NEWSSTREAM_PAGES_LADDER"),
+        ({"NEWSSTREAM_PAGES_LADDER": "1h,15m"}, "NEWSSTREAM_PAGES_LADDER"),  # not increasing
+        ({"NEWSSTREAM_PAGES_LADDER": "0s,1h"}, "NEWSSTREAM_PAGES_LADDER"),
+        ({"NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "Rudaw"}, "NEWSSTREAM_PAGES_PUBLISHER_LADDERS"),
+        ({"NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "=1h"}, "NEWSSTREAM_PAGES_PUBLISHER_LADDERS"),
+        ({"NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "A=1h;B=soon"}, "NEWSSTREAM_PAGES_PUBLISHER_LADDERS"),
+        ({"NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "A=1h;A=off"}, "NEWSSTREAM_PAGES_PUBLISHER_LADDERS"),
+        ({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "five"}, "NEWSSTREAM_PAGES_HOST_DELAY_SECONDS"),
+        ({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "-1"}, "NEWSSTREAM_PAGES_HOST_DELAY_SECONDS"),
+        ({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "nan"}, "NEWSSTREAM_PAGES_HOST_DELAY_SECONDS"),
+        ({"NEWSSTREAM_PAGES_GONE_CONFIRM": "10 minutes"}, "NEWSSTREAM_PAGES_GONE_CONFIRM"),
+        ({"NEWSSTREAM_PAGES_MAX_AGE": "-1d"}, "NEWSSTREAM_PAGES_MAX_AGE"),
     ],
 )
 def test_malformed_values_name_the_variable(env: dict[str, str], named: str) -> None:
@@ -66,4 +78,77 @@ def test_a_malformed_variable_stops_start_up_with_its_name() -> None:
     )
     assert result.returncode == 2
     assert "NEWSSTREAM_METRICS_PORT='abc'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_pages_settings_default_to_the_stage_defaults() -> None:
+    from producers.pages.ladder import DEFAULT_LADDER as STAGE_LADDER
+
+    pages = Config.from_env({}).pages
+    assert pages == PagesConfig()
+    assert pages.ladder == DEFAULT_LADDER == STAGE_LADDER
+    assert len(pages.ladder) == 8 and pages.ladder[0] == 900 and pages.ladder[-1] == 30 * 86400
+    assert pages.publisher_ladders == {}
+    assert (pages.host_delay_seconds, pages.gone_confirm_seconds, pages.max_age_seconds) == (5.0, 600.0, 30 * 86400.0)
+
+
+def test_pages_variables_are_read() -> None:
+    pages = Config.from_env(
+        {
+            "NEWSSTREAM_PAGES_LADDER": "30s, 2m,1h",
+            "NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "Rudaw=15m,1d; Daily Wire=off;",
+            "NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "0.5",
+            "NEWSSTREAM_PAGES_GONE_CONFIRM": "2m",
+            "NEWSSTREAM_PAGES_MAX_AGE": "0",
+        }
+    ).pages
+    assert pages.ladder == (30.0, 120.0, 3600.0)
+    assert pages.publisher_ladders == {"Rudaw": (900.0, 86400.0), "Daily Wire": ()}
+    assert pages.host_delay_seconds == 0.5
+    assert pages.gone_confirm_seconds == 120.0
+    assert pages.max_age_seconds == 0.0  # no limit
+    assert Config.from_env({"NEWSSTREAM_PAGES_LADDER": "off"}).pages.ladder == ()
+    assert Config.from_env({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "0"}).pages.host_delay_seconds == 0.0
+
+
+def test_pages_flags_override_the_variables() -> None:
+    from newsstream.cli import build_parser
+    from newsstream.cli.pages import build_settings
+
+    env = Config.from_env(
+        {
+            "NEWSSTREAM_PAGES_LADDER": "1h,1d",
+            "NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "A=off;B=2h",
+            "NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "2",
+            "NEWSSTREAM_PAGES_GONE_CONFIRM": "1m",
+            "NEWSSTREAM_PAGES_MAX_AGE": "0",
+        }
+    ).pages
+    parser = build_parser()
+    from_env = build_settings(parser.parse_args(["pages"]), "i", env)
+    assert from_env.revisit.policy.default == (3600.0, 86400.0)
+    assert dict(from_env.revisit.policy.per_publisher) == {"A": (), "B": (7200.0,)}
+    assert from_env.min_host_delay_s == 2.0 and from_env.revisit.gone_confirm_s == 60.0 and from_env.max_age_s == 0.0
+    flags = ["pages", "--ladder", "off", "--publisher-ladder", "B=1m", "--publisher-ladder", "C=5m",
+             "--host-delay", "0", "--gone-confirm", "5s", "--max-age", "1d"]  # fmt: skip
+    overridden = build_settings(parser.parse_args(flags), "i", env)
+    assert overridden.revisit.policy.default == ()
+    # a --publisher-ladder replaces that publisher's entry; the other entries of the variable stay
+    assert dict(overridden.revisit.policy.per_publisher) == {"A": (), "B": (60.0,), "C": (300.0,)}
+    assert overridden.min_host_delay_s == 0.0 and overridden.revisit.gone_confirm_s == 5.0
+    assert overridden.max_age_s == 86400.0
+    with pytest.raises(ConfigError, match="--gone-confirm"):
+        build_settings(parser.parse_args(["pages", "--gone-confirm", "soon"]), "i", env)
+
+
+def test_a_malformed_pages_variable_stops_the_pages_stage_with_its_name() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsstream.cli", "pages"],
+        env={"NEWSSTREAM_PAGES_LADDER": "1d,1h", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "NEWSSTREAM_PAGES_LADDER='1d,1h'" in result.stderr
     assert "Traceback" not in result.stderr
