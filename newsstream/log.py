@@ -47,10 +47,35 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
+class RepeatFilter(logging.Filter):
+    """Lets one record of a kind through per ``window_s``; kafka-python logs every reconnect attempt
+    (several per second while a broker is away), which would bury everything else."""
+
+    def __init__(self, prefix: str = "kafka", window_s: float = 30.0) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.window_s = window_s
+        self._last: dict[tuple[str, int, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefix):
+            return True
+        kind = "".join(c for c in str(record.msg)[:80] if not c.isdigit())
+        key = (record.name, record.levelno, kind)
+        now = time.monotonic()
+        if now - self._last.get(key, -self.window_s) < self.window_s:
+            return False
+        if len(self._last) > 1000:
+            self._last.clear()
+        self._last[key] = now
+        return True
+
+
 def setup_logging(fmt: str = "console", level: str = "INFO") -> None:
     """Configure the root logger once for this process (stderr)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -12,6 +12,8 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from kafka.errors import KafkaError
+
 from newsstream import __version__
 from newsstream.errors import NewsstreamError
 
@@ -57,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsstreamError as exc:
         print(f"newsstream: error: {exc}", file=sys.stderr)
         return 2
+    except KafkaError as exc:
+        # Broken infrastructure ends the process (the supervisor restarts it), with one clear line.
+        print(f"newsstream: error: Kafka: {type(exc).__name__}: {exc} "
+              "(check KAFKA_BOOTSTRAP_SERVERS and the KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* settings)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -97,7 +97,8 @@ def _topic_env(topics: Topics) -> dict[str, str]:
 
 def _ensure_broker(config: Config) -> bool:
     """Start the local dev broker when nothing answers; True if this run started it."""
-    if devkafka.answers(config.kafka.bootstrap_servers):
+    security = {k: v for k, v in config.kafka.client_options().items() if k != "bootstrap_servers"}
+    if devkafka.answers(config.kafka.bootstrap_servers, **security):
         print(f"using the Kafka broker at {config.kafka.bootstrap_servers}")
         return False
     local = devkafka.bootstrap_servers(1)
