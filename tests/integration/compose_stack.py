@@ -8,7 +8,7 @@ changes only what a machine without containers forces it to change (:class:`Tran
   ``kafka:29092`` becomes an isolated dev broker of this stack's own (so the default topic names
   the compose file relies on are safe to use);
 * ports move into 19800-19899 (:data:`PORTS`), because the compose ports are used by other tests
-  on this machine, e.g. ``newsstream run`` on 9101-9103 and 8642;
+  on this machine, e.g. ``newsstream run`` on 9101-9103 and 8642, the pages tests on 9104;
 * container paths move under a per-service root: bind mounts become copies of the host file
   (host names and ports translated inside them too), named volumes become empty directories.
 
@@ -47,7 +47,7 @@ DOCKERFILE = REPO / "Dockerfile"
 APP_IMAGE = "newsstream:"
 PROMETHEUS_IMAGE = "prom/prometheus:"
 #: Compose port -> the port its service gets here (19800-19899: this test's range).
-PORTS = {9101: 19801, 9102: 19802, 9103: 19803, 9105: 19805, 8642: 19842, 9090: 19890}
+PORTS = {9101: 19801, 9102: 19802, 9103: 19803, 9104: 19804, 9105: 19805, 8642: 19842, 9090: 19890}
 #: The isolated broker standing in for the ``kafka`` service (its controller takes the next port).
 BROKER_PORT = 19892
 BROKER_SERVICE = "kafka:29092"

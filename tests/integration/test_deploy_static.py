@@ -29,7 +29,7 @@ DOCKERFILE = REPO / "Dockerfile"
 APP_IMAGE = "newsstream:"
 #: Compose service -> the stage (CLI command, Prometheus job) it runs.
 STAGE_SERVICES = {"producer": "produce", "demo-producer": "produce", "normalizer": "normalize",
-                  "detector": "detect-corrections"}  # fmt: skip
+                  "detector": "detect-corrections", "pages": "pages", "demo-pages": "pages"}  # fmt: skip
 
 
 def need(tool: str) -> str:
@@ -94,7 +94,8 @@ def test_every_alert_is_tested_firing_and_silent() -> None:
     rules = load_yaml(PROMETHEUS / "alerts.yml")
     alerts = {r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
     assert alerts >= {"NewsstreamStageDown", "NewsstreamFeedStale", "NewsstreamFetchErrorRatioHigh",
-                      "NewsstreamConsumerLagGrowing", "NewsstreamDeadLetters"}  # fmt: skip
+                      "NewsstreamConsumerLagGrowing", "NewsstreamDeadLetters",
+                      "NewsstreamPageRevisitsOverdue"}  # fmt: skip
     tests = load_yaml(PROMETHEUS / "alerts_test.yml")["tests"]
     cases = [case for t in tests for case in t.get("alert_rule_test", [])]
     fired = {c["alertname"] for c in cases if c.get("exp_alerts")}
@@ -128,7 +129,10 @@ def test_every_dashboard_expression_parses(tmp_path: Path) -> None:
     joined = " ".join(exprs)
     for metric in ("newsstream_feed_fetches_total", "newsstream_messages_produced_total", "newsstream_consumer_lag",
                    "newsstream_dlq_messages_total", "newsstream_corrections_total",
-                   "newsstream_end_to_end_latency_seconds_bucket", "newsstream_feeds"):  # fmt: skip
+                   "newsstream_end_to_end_latency_seconds_bucket", "newsstream_feeds",
+                   "newsstream_page_revisits_due_total", "newsstream_page_revisits_total",
+                   "newsstream_page_revisits_overdue_total", "newsstream_page_fetches_total",
+                   "newsstream_page_extraction_failures_total", "newsstream_page_robots_refusals_total"):  # fmt: skip
         assert metric in joined
     rules = {"groups": [{"name": "dashboard", "rules": [
         {"record": f"dashboard:expr_{i}", "expr": e} for i, e in enumerate(exprs)]}]}  # fmt: skip
@@ -141,7 +145,7 @@ def test_grafana_provisioning_points_the_dashboard_at_the_datasource() -> None:
     datasource = load_yaml(GRAFANA / "provisioning" / "datasources" / "prometheus.yml")["datasources"][0]
     assert datasource["type"] == "prometheus" and datasource["url"] == "http://prometheus:9090"
     dashboard = json.loads((GRAFANA / "dashboards" / "newsstream.json").read_text(encoding="utf-8"))
-    uids = {t["datasource"]["uid"] for p in dashboard["panels"] for t in p["targets"]}
+    uids = {t["datasource"]["uid"] for p in dashboard["panels"] for t in p.get("targets", [])}
     assert uids == {datasource["uid"]}
     provider = load_yaml(GRAFANA / "provisioning" / "dashboards" / "newsstream.yml")["providers"][0]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
@@ -206,6 +210,43 @@ def readme_variables() -> set[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     return set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
+
+
+def test_app_service_environments_are_valid_configs(services: dict[str, dict[str, Any]]) -> None:
+    """Each service's environment (over the image's ENV) passes Config.from_env: a typo in a value
+    (a ladder, a duration) fails here, not at start-up in a container."""
+    from newsstream.config import Config
+    from newsstream.errors import ConfigError
+    from tests.integration.compose_stack import dockerfile_env
+
+    for name, service in app_services(services).items():
+        env = {**dockerfile_env(), **{k: str(v) for k, v in service.get("environment", {}).items()}}
+        try:
+            Config.from_env(env)
+        except ConfigError as exc:
+            pytest.fail(f"{name}: {exc}")
+
+
+def test_pages_runs_in_both_producer_profiles(services: dict[str, dict[str, Any]]) -> None:
+    """One `pages` stage per profile, reachable as pages:9104 either way; only the demo's may reach the
+    private demo-feeds address, so the live one keeps the SSRF guard."""
+    from newsstream.config import Config
+    from tests.integration.compose_stack import dockerfile_env, profile_services
+
+    compose = {"services": services}
+    for profile, name in (("live", "pages"), ("demo", "demo-pages")):
+        running = {n: s for n, s in profile_services(compose, profile).items() if s.get("command") == ["pages"]}
+        assert list(running) == [name], (profile, list(running))
+        aliases = running[name].get("networks", {}).get("default", {}).get("aliases", [])
+        assert "pages" in [name, *aliases]
+        assert running[name]["depends_on"]["topic-init"]["condition"] == "service_completed_successfully"
+    live = Config.from_env({**dockerfile_env(), **services["pages"]["environment"]})
+    assert live.allow_private_addresses is False
+    demo = Config.from_env({**dockerfile_env(), **services["demo-pages"]["environment"]})
+    # The demo's stories are dated 2023: an age limit would schedule none of them.
+    assert demo.pages.max_age_seconds == 0
+    assert demo.pages.ladder and demo.pages.ladder[0] <= 60, "the demo must show a revisit within a minute"
+    assert services["demo-pages"]["depends_on"]["demo-feeds"]["condition"] == "service_healthy"
 
 
 def test_app_services_use_only_readme_variables(services: dict[str, dict[str, Any]]) -> None:
