@@ -1,7 +1,7 @@
 """docker-compose.yml's demo profile, run without Docker: every application service starts on this
 machine with the command and environment the file declares (compose_stack.py says what changes
 and why), becomes healthy by its own healthcheck, topic-init exits 0, and the demo's seed
-correction reaches the corrections topic.
+correction reaches the corrections topic, and the pages stage revisits the demo's article pages.
 
 The stack (an isolated broker on 19892, the services on 19801-19890) is shared with
 test_prometheus_live.py and starts once per session.
@@ -10,6 +10,7 @@ test_prometheus_live.py and starts once per session.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def translated_as_allowed(stack: ComposeStack, service: Service, declared: str, 
 
 def test_every_app_service_of_the_demo_profile_runs_as_the_file_declares(stack: ComposeStack) -> None:
     declared = app_services(stack)
-    assert {"topic-init", "demo-feeds", "demo-producer", "normalizer", "detector"} <= set(declared)
+    assert {"topic-init", "demo-feeds", "demo-producer", "normalizer", "detector", "demo-pages"} <= set(declared)
     assert set(declared) <= set(stack.services), "an application service of the demo profile was not started"
     entrypoint = dockerfile_exec("ENTRYPOINT")
     image_env = dockerfile_env()
@@ -111,7 +112,7 @@ def test_every_long_running_service_passes_its_declared_healthcheck(stack: Compo
         wait_healthy(service, timeout_s=60)
         stack.running(name)
         checked.append(name)
-    assert {"demo-feeds", "demo-producer", "normalizer", "detector"} <= set(checked)
+    assert {"demo-feeds", "demo-producer", "normalizer", "detector", "demo-pages"} <= set(checked)
     if "prometheus" in profile_services(stack.compose, "demo") and "prometheus" not in checked:
         # Started only where Debian's prometheus is installed: .ci/run installs it, so CI must have it.
         assert not os.environ.get("CI"), "prometheus is not installed; .ci/run must install it"
@@ -132,6 +133,36 @@ def test_the_demo_seed_correction_flows_to_the_corrections_topic(stack: ComposeS
     assert reference["title"] == DRONE_TITLE
     assert str(reference.get("article_id") or "").startswith("u:"), reference  # resolved to the earlier piece
     assert event["url"].startswith(f"http://127.0.0.1:{PORTS[8642]}/zagros/")
+
+
+def test_demo_pages_revisits_the_demo_article_pages(stack: ComposeStack) -> None:
+    """The pages service, as declared, learns the demo's articles from the normalized topic and sends a
+    page version (source "page", the feed article's id) to the raw topic at its first ladder step."""
+    from newsstream import codec
+    from newsstream.config import Config, KafkaSettings
+    from newsstream.kafka_clients import make_consumer
+
+    pages = stack.running("demo-pages")
+    first_step = Config.from_env(pages.env).pages.ladder[0]
+    consumer = make_consumer(KafkaSettings(bootstrap_servers=stack.bootstrap), None, Config().topics.raw)
+    feed_ids: set[str] = set()
+    page_version = None
+    deadline = time.monotonic() + first_step + 90
+    try:
+        while page_version is None and time.monotonic() < deadline:
+            stack.running("demo-pages")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    article = codec.loads(record.value)
+                    if article.get("source") == "page":
+                        page_version = page_version or article
+                    else:
+                        feed_ids.add(article["article_id"])
+    finally:
+        consumer.close()
+    assert page_version is not None, f"no page version on the raw topic:\n{pages.log_tail()}"
+    assert page_version["article_id"] in feed_ids  # the same id as the feed article it revisits
+    assert page_version["entry"]["link"].startswith(f"http://127.0.0.1:{PORTS[8642]}/")
 
 
 def test_the_demo_producer_polls_every_feed_at_least_once_per_demo_step() -> None:

@@ -35,7 +35,7 @@ ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
 GRAFANA_WINDOWS = re.compile(r"\$__(rate_interval|interval|range)\b|\$\{__(rate_interval|interval|range)\}")
 WINDOW = "5m"
 #: The commands of the stages Prometheus scrapes (demo-feeds serves feeds, not metrics).
-STAGES = ("produce", "normalize", "detect-corrections")
+STAGES = ("produce", "normalize", "detect-corrections", "pages")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def eventually(check: Any, timeout_s: float = 30) -> Any:
 
 def test_every_scrape_target_is_up(prometheus: str) -> None:
     jobs = {j["job_name"] for j in yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))["scrape_configs"]}
-    assert {"prometheus", "produce", "normalize", "detect-corrections"} <= jobs
+    assert {"prometheus", "produce", "normalize", "detect-corrections", "pages"} <= jobs
 
     def all_up() -> list[dict[str, Any]]:
         targets = api(prometheus, "targets", state="active")["activeTargets"]
@@ -86,7 +86,7 @@ def test_every_scrape_target_is_up(prometheus: str) -> None:
     assert targets, f"not every target is up: {health}"
     assert {t["labels"]["job"] for t in targets} == jobs
     assert {t["scrapeUrl"] for t in targets} == {
-        f"http://127.0.0.1:{PORTS[p]}/metrics" for p in (9090, 9101, 9102, 9103)
+        f"http://127.0.0.1:{PORTS[p]}/metrics" for p in (9090, 9101, 9102, 9103, 9104)
     }
 
 
@@ -157,4 +157,4 @@ def test_promtool_check_metrics_passes_on_every_stage(stack: ComposeStack, tmp_p
                                 timeout=30, check=False)  # fmt: skip
         assert result.returncode == 0, f"{name}: {(result.stdout + result.stderr).decode()}"
         checked.append(name)
-    assert {"demo-producer", "normalizer", "detector"} <= set(checked)
+    assert {"demo-producer", "normalizer", "detector", "demo-pages"} <= set(checked)
