@@ -23,13 +23,11 @@ log = logging.getLogger(__name__)
 Apply = Callable[[bytes, bytes | None], None]
 
 
-def restore(
-    kafka: KafkaSettings, topic: str, partition: int, timeout_s: float = 120, last: int | None = None
-) -> Iterator[tuple[bytes, bytes | None]]:
-    """Yield (key, value) of every committed record in one changelog partition, oldest first
-    (with ``last``: only those among the partition's last ``last`` offsets).
+def restore(kafka: KafkaSettings, topic: str, partition: int, stall_s: float = 120) -> Iterator[Record]:
+    """Yield (key, value) of every committed record in one changelog partition, oldest first.
 
-    Later records for a key supersede earlier ones; a ``None`` value is a tombstone.
+    Later records for a key supersede earlier ones; a ``None`` value is a tombstone. Fails only
+    when no progress is made for ``stall_s`` seconds, so a large partition is never cut short.
     """
     consumer = make_consumer(kafka, None, max_poll_records=2000)
     tp = TopicPartition(topic, partition)
@@ -37,13 +35,15 @@ def restore(
         consumer.assign([tp])
         consumer.seek_to_beginning(tp)
         end = consumer.end_offsets([tp])[tp]
-        if last is not None:
-            consumer.seek(tp, max(consumer.beginning_offsets([tp])[tp], end - last))
-        deadline = time.monotonic() + timeout_s
+        last_progress = time.monotonic()
         while consumer.position(tp) < end:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"restoring {topic}[{partition}] did not reach offset {end} in {timeout_s} s")
+            if time.monotonic() - last_progress > stall_s:
+                position = consumer.position(tp)
+                raise TimeoutError(
+                    f"restoring {topic}[{partition}] stalled at offset {position} of {end} for {stall_s} s"
+                )
             for records in consumer.poll(timeout_ms=500).values():
+                last_progress = time.monotonic()
                 for record in records:
                     if record.key is not None:
                         yield record.key, record.value
