@@ -21,6 +21,7 @@ from newsstream.kafka_clients import make_consumer
 
 log = logging.getLogger(__name__)
 Apply = Callable[[bytes, bytes | None], None]
+Record = tuple[bytes, bytes | None]
 
 
 def restore(kafka: KafkaSettings, topic: str, partition: int, stall_s: float = 120) -> Iterator[Record]:
