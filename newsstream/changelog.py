@@ -24,8 +24,11 @@ Apply = Callable[[bytes, bytes | None], None]
 Record = tuple[bytes, bytes | None]
 
 
-def restore(kafka: KafkaSettings, topic: str, partition: int, stall_s: float = 120) -> Iterator[Record]:
-    """Yield (key, value) of every committed record in one changelog partition, oldest first.
+def restore(
+    kafka: KafkaSettings, topic: str, partition: int, stall_s: float = 120, last: int | None = None
+) -> Iterator[Record]:
+    """Yield (key, value) of every committed record in one changelog partition, oldest first
+    (with ``last``: only those among the partition's last ``last`` offsets).
 
     Later records for a key supersede earlier ones; a ``None`` value is a tombstone. Fails only
     when no progress is made for ``stall_s`` seconds, so a large partition is never cut short.
@@ -36,6 +39,8 @@ def restore(kafka: KafkaSettings, topic: str, partition: int, stall_s: float = 1
         consumer.assign([tp])
         consumer.seek_to_beginning(tp)
         end = consumer.end_offsets([tp])[tp]
+        if last is not None:
+            consumer.seek(tp, max(consumer.beginning_offsets([tp])[tp], end - last))
         last_progress = time.monotonic()
         while consumer.position(tp) < end:
             if time.monotonic() - last_progress > stall_s:
