@@ -26,6 +26,7 @@ from kafka.structs import OffsetAndMetadata
 from prometheus_client import CollectorRegistry
 
 from newsstream.config import Config
+from newsstream.deadline import Deadline
 from newsstream.health import HealthServer
 from newsstream.kafka_clients import make_consumer, make_producer
 from newsstream.log import fields
@@ -90,6 +91,10 @@ class RunnerOptions:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     transaction_timeout_ms: int = 30_000
+    #: kafka-python's commit/abort calls wait without a timeout (and can wait forever, see
+    #: newsstream/deadline.py): past this the process exits to be restarted. The broker aborts a
+    #: transaction after transaction_timeout_ms anyway; the rest is one request timeout of margin.
+    commit_deadline_s: float = 60.0
     consumer_overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -227,8 +232,9 @@ class Runner:
                     if out.fetched_at is not None:
                         latencies.append(out.fetched_at)
             offsets = {tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in batch.items()}
-            self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
-            self._producer.commit_transaction()
+            with Deadline(self.options.commit_deadline_s, "committing the transaction"):
+                self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
+                self._producer.commit_transaction()
         except ProducerFencedError:
             # Another instance owns our transactional id: we are a zombie. Crash; the supervisor restarts.
             self.metrics.transactions.labels(self.stage.name, "abort").inc()
@@ -254,7 +260,8 @@ class Runner:
             extra=fields(stage=self.stage.name, error=f"{type(exc).__name__}: {exc}"),
         )
         self.metrics.transactions.labels(self.stage.name, "abort").inc()
-        self._producer.abort_transaction()
+        with Deadline(self.options.commit_deadline_s, "aborting the transaction"):
+            self._producer.abort_transaction()
         for tp, tp_records in batch.items():
             if tp in self._consumer.assignment():
                 self._consumer.seek(tp, tp_records[0].offset)
