@@ -6,6 +6,7 @@ names. A malformed value stops start-up with a :class:`ConfigError` naming the v
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import socket
@@ -151,6 +152,8 @@ class Config:
     metrics_port: int | None = None
     metrics_host: str = "0.0.0.0"  # noqa: S104 - containers must expose it; override to bind locally
     allow_private_addresses: bool = False
+    #: Networks (CIDR) feeds may resolve to although private: an internal feed without lifting the guard.
+    allowed_networks: tuple[str, ...] = ()
     log_format: str = "console"
     log_level: str = "INFO"
     user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
@@ -212,6 +215,7 @@ class Config:
             metrics_port=reader.optional_port("NEWSSTREAM_METRICS_PORT"),
             metrics_host=reader.text("NEWSSTREAM_METRICS_HOST", "0.0.0.0"),  # noqa: S104
             allow_private_addresses=reader.flag("NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES", False),
+            allowed_networks=reader.networks("NEWSSTREAM_ALLOWED_NETWORKS"),
             log_format=reader.choice("NEWSSTREAM_LOG_FORMAT", ("json", "console"), default_format),
             log_level=reader.choice("NEWSSTREAM_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             user_agent=reader.text("NEWSSTREAM_USER_AGENT", cls.user_agent),
@@ -273,6 +277,16 @@ class _Reader:
         if number < 1:
             raise ConfigError(f"{name}={value!r} must be at least 1")
         return number
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        value = self.env.get(name, "").strip()
+        networks = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ConfigError(f"{name}: {item!r} is not a network (use CIDR, e.g. 10.1.2.0/24)") from None
+        return tuple(networks)
 
     def positive_float(self, name: str, default: float) -> float:
         value = self.env.get(name, "").strip()

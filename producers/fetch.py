@@ -29,12 +29,13 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import brotli
 
+from newsstream.config import Config
 from producers.schedule import parse_retry_after
 from producers.ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, check_url
 
@@ -67,6 +68,16 @@ class FetchSettings:
     allow_private_addresses: bool = False
     #: Networks (CIDR) the SSRF guard lets through even when private addresses are refused.
     allowed_networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: Any) -> FetchSettings:
+        """The settings every fetching stage derives from the process configuration."""
+        return cls(
+            user_agent=config.user_agent,
+            allow_private_addresses=config.allow_private_addresses,
+            allowed_networks=config.allowed_networks,
+            **overrides,
+        )
 
 
 @dataclass(frozen=True)

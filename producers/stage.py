@@ -155,9 +155,7 @@ class ProduceStage:
         self.registry = registry or CollectorRegistry()
         self.producers = producers or Registry()
         self.policy = policy or SchedulePolicy(floor_s=config.poll_floor_seconds)
-        self.fetch_settings = fetch_settings or FetchSettings(
-            user_agent=config.user_agent, allow_private_addresses=config.allow_private_addresses
-        )
+        self.fetch_settings = fetch_settings or FetchSettings.from_config(config)
         self.shutdown = shutdown or Shutdown()
         self.clock = clock
         self.metrics = ProducerMetrics(self.registry, types=sorted({f.type for f in self.feeds} | {"rss"}))

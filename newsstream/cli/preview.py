@@ -139,7 +139,7 @@ async def preview_url(url: str, *, type_name: str, name: str | None, publisher: 
     from producers.fetch import Fetcher, FetchSettings
     from producers.state import FeedState
 
-    settings = FetchSettings(user_agent=config.user_agent, allow_private_addresses=config.allow_private_addresses)
+    settings = FetchSettings.from_config(config)
     async with Fetcher(settings) as fetcher:
         if type_name != "auto":
             result = (

@@ -395,10 +395,7 @@ class PagesStage:
     async def run(self) -> None:
         """Until shutdown: tick; then let in-flight revisits finish briefly and commit them."""
         s = self.settings
-        fetch_settings = s.fetch or FetchSettings(
-            user_agent=self.config.user_agent, allow_private_addresses=self.config.allow_private_addresses,
-            per_host_limit=max(1, s.per_host),
-        )  # fmt: skip
+        fetch_settings = s.fetch or FetchSettings.from_config(self.config, per_host_limit=max(1, s.per_host))
         self.open()
         try:
             async with Fetcher(fetch_settings) as fetcher:

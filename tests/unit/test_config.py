@@ -152,3 +152,15 @@ def test_a_malformed_pages_variable_stops_the_pages_stage_with_its_name() -> Non
     assert result.returncode == 2
     assert "NEWSSTREAM_PAGES_LADDER='1d,1h'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_allowed_networks_reach_the_fetcher_settings() -> None:
+    from producers.fetch import FetchSettings
+
+    config = Config.from_env({"NEWSSTREAM_ALLOWED_NETWORKS": "10.1.2.0/24, fd00::/8,192.168.7.9"})
+    assert config.allowed_networks == ("10.1.2.0/24", "fd00::/8", "192.168.7.9/32")
+    settings = FetchSettings.from_config(config, per_host_limit=1)
+    assert settings.allowed_networks == config.allowed_networks and settings.per_host_limit == 1
+    assert settings.allow_private_addresses is False
+    with pytest.raises(ConfigError, match="NEWSSTREAM_ALLOWED_NETWORKS: 'intranet'"):
+        Config.from_env({"NEWSSTREAM_ALLOWED_NETWORKS": "10.0.0.0/8,intranet"})
