@@ -1,5 +1,5 @@
 # One image for every newsstream stage: the command picks the stage, e.g.
-#   docker run newsstream:0.1.0 produce | normalize | detect-corrections | topics create
+#   docker run newsstream:0.1.0 produce | normalize | detect-corrections | pages | topics create
 FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
