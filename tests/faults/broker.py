@@ -138,7 +138,7 @@ class IsolatedKafka:
             described = admin.describe_topics(topics)
         finally:
             admin.close()
-        return {(t["topic"], p["partition"]): p["leader"] for t in described for p in t["partitions"]}
+        return {(t["name"], p["partition_index"]): p["leader_id"] for t in described for p in t["partitions"]}
 
     def in_sync(self, topics: list[str]) -> dict[tuple[str, int], list[int]]:
         """(topic, partition) -> the in-sync replicas."""
@@ -147,7 +147,7 @@ class IsolatedKafka:
             described = admin.describe_topics(topics)
         finally:
             admin.close()
-        return {(t["topic"], p["partition"]): sorted(p["isr"]) for t in described for p in t["partitions"]}
+        return {(t["name"], p["partition_index"]): sorted(p["isr_nodes"]) for t in described for p in t["partitions"]}
 
     def topic_config(self, topic: str, key: str) -> str | None:
         """One configuration value of a topic as the cluster reports it."""

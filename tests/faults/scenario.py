@@ -27,10 +27,11 @@ QUIET_S = 4.0
 
 @dataclass
 class Fault:
-    """What a scenario did: when the fault began (epoch s) and a note for the table."""
+    """What a scenario did at one step: when the fault began (epoch s) and a note for the table."""
 
     at: float
-    note: str = ""
+    #: Text, or a function giving it once the scenario has ended (e.g. to read the broker's log).
+    note: str | Callable[[], str] = ""
     #: The output topic whose records show recovery ("normalized", "corrections"); None: either.
     watch: str | None = None
 
@@ -71,15 +72,15 @@ def run_scenario(
     pipeline.create_topics()
     collector = Collector(kafka, pipeline.output_topics).start()
     run = Run(pipeline, collector, expected)
-    faults: list[Fault] = []
-    caught_up: float | None = None
+    faults: dict[int, list[Fault]] = {}
+    completed: dict[int, float] = {}
     stuck = ""
     try:
         pipeline.start()
         run.say("pipeline ready")
         for step in range(MAX_STEP + 1):
             if step in fault_steps:
-                faults += inject(run, step)
+                faults[step] = inject(run, step)
             elif step > 0:
                 pipeline.advance(step)
             done = run.wait_step(step)
@@ -87,19 +88,16 @@ def run_scenario(
             if done is None:
                 stuck = f"step {step} incomplete after {STEP_TIMEOUT_S:.0f} s"
                 break
-            if step == fault_steps[-1] and faults:
-                caught_up = done - faults[0].at
+            completed[step] = done
         time.sleep(QUIET_S)
     finally:
         stops = pipeline.stop()
         collector.stop()
         run.say("stopped: " + "; ".join(stops))
-    recovery = None
-    if faults:
-        first = collector.first_output_after(faults[0].at, faults[0].watch)
-        recovery = None if first is None else first - faults[0].at
+    recovery, caught_up = _timings(collector, faults, completed)
     seen = read_all(kafka, pipeline.output_topics)
-    notes = [f.note for f in faults if f.note]
+    notes = [f.note() if callable(f.note) else f.note for step_faults in faults.values() for f in step_faults]
+    notes = [n for n in notes if n]
     restarts = pipeline.crash_restarts()
     if restarts:
         notes.append("supervisor restarts: " + ", ".join(f"{k} x{v}" for k, v in restarts.items()))
@@ -111,3 +109,27 @@ def run_scenario(
     (workdir / "scenario.log").write_text("\n".join(run.log + pipeline.events + row.details) + "\n")
     report_log(f"{name}: logs in {workdir}")
     return row
+
+
+def _timings(
+    collector: Collector, faults: dict[int, list[Fault]], completed: dict[int, float]
+) -> tuple[float | None, float | None]:
+    """The worst, over the faulted steps, of (fault -> first output after it) and (fault -> step complete).
+
+    Seconds from the step's first fault; None when outputs never resumed or the step never completed.
+    """
+    recovery: list[float | None] = []
+    caught_up: list[float | None] = []
+    for step, step_faults in faults.items():
+        if not step_faults:
+            continue
+        fault = step_faults[0]
+        first = collector.first_output_after(fault.at, fault.watch)
+        recovery.append(None if first is None else first - fault.at)
+        caught_up.append(completed[step] - fault.at if step in completed else None)
+    return _worst(recovery), _worst(caught_up)
+
+
+def _worst(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return None if not values or len(present) < len(values) else max(present)
