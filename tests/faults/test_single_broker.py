@@ -76,13 +76,14 @@ def test_broker_paused_past_session_timeout(single_kafka: IsolatedKafka, chaos: 
             time.sleep(OUTAGE_S)
         finally:
             single_kafka.resume()
+
         # What the broker made of it: its controller may fence it (broker session 9 s), its group
         # coordinator may expire the stages' members (session 10 s).
         def note() -> str:
             fenced = single_kafka.log_lines(1, at, r"Fencing broker \d+ .*session has timed out")
             expired = single_kafka.log_lines(1, at, r"has failed, removing it from the group", limit=50)
             fenced_note = "yes" if fenced else "no"
-            return f"broker paused {OUTAGE_S:.0f} s; fenced by its controller: {fenced_note}, members expired: {len(expired)}"
+            return f"paused {OUTAGE_S:.0f} s; fenced by its controller: {fenced_note}; members expired: {len(expired)}"
 
         return [Fault(at, note)]
 
