@@ -15,7 +15,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsstream.deadline import EXIT_CODE as RESTART_EXIT_CODE
+
 log = logging.getLogger(__name__)
+MAX_RESTARTS = 5
 
 
 @dataclass
@@ -27,13 +30,16 @@ class Child:
     env: dict[str, str]
     log_path: Path
     metrics_port: int | None = None
+    restarts: int = 0
+    #: The program to run; ``None`` means ``python -m newsstream.cli`` (tests pass another).
+    program: list[str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "newsstream.cli", *self.args],
+                [*(self.program or [sys.executable, "-m", "newsstream.cli"]), *self.args],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -78,6 +84,20 @@ class Supervisor:
     def dead(self) -> list[Child]:
         """Children that exited on their own."""
         return [c for c in self.children if c.exit_code() is not None]
+
+    def reap(self) -> list[Child]:
+        """Restart children that exited asking for it (exit code 75: a Kafka call that would never
+        return; the new process fences the old transactional id), at most ``MAX_RESTARTS`` times
+        each; return the children that died for good."""
+        failed = []
+        for child in self.dead():
+            if child.exit_code() == RESTART_EXIT_CODE and child.restarts < MAX_RESTARTS:
+                log.warning("%s exited with code %d (restart requested); restarting it", child.name, RESTART_EXIT_CODE)
+                child.restarts += 1
+                child.start()
+            else:
+                failed.append(child)
+        return failed
 
     def stop_all(self) -> list[str]:
         # Producer first, so the consumers can drain what it already sent before they stop.

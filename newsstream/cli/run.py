@@ -227,7 +227,7 @@ def _watch(
     last_line = ""
     try:
         while not shutdown.requested:
-            for child in supervisor.dead():
+            for child in supervisor.reap():
                 print(
                     f"\n{child.name} exited with code {child.exit_code()}; last lines of {child.log_path}:\n"
                     f"{tail(child.log_path)}",
