@@ -74,6 +74,7 @@ def chaos(
             scenario, kafka.settings, workdir, chaos_ports, inject, fault_steps, replication_factor,
         )  # fmt: skip
         request.config.stash[ROWS].append(row)
+        request.config.stash[REPORT] = tmp_path_factory.getbasetemp() / "chaos-report.txt"
         return row
 
     return run
@@ -92,8 +93,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if not rows:
         return
     text = table(rows)
-    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
-    path = Path(base) / "chaos-report.txt"
+    path = config.stash[REPORT]
     path.write_text(text + "\n")
     terminalreporter.write_sep("=", "chaos scenarios")
     terminalreporter.write_line(text)

@@ -95,8 +95,6 @@ class StageProcess:
         while time.monotonic() < deadline:
             if self.ready():
                 return
-            if self.process is not None and self.process.poll() is not None and self.expected_down:
-                break
             time.sleep(0.1)
         raise AssertionError(f"{self.name} not ready within {timeout_s} s; log {self.log_path}:\n{self.tail()}")
 
