@@ -61,8 +61,10 @@ def test_broker_stopped_and_restarted(single_kafka: IsolatedKafka, chaos: Callab
         exit_s = single_kafka.stop(1, signal.SIGTERM)
         run.pipeline.advance(step)  # the feeds change while the broker is down
         time.sleep(max(0.0, OUTAGE_S - (time.time() - at)))
+        restart_at = time.time() - at
         up_s = single_kafka.up()
-        return [Fault(at, f"broker down {time.time() - at:.0f} s (SIGTERM exit {exit_s:.1f} s, up {up_s:.1f} s)")]
+        note = f"SIGTERM (exit in {exit_s:.1f} s), restarted at {restart_at:.0f} s, 'up' returned {up_s:.1f} s later"
+        return [Fault(at, note)]
 
     assert_exactly_once(chaos(single_kafka, inject, name="broker SIGTERM + restart"))
 
