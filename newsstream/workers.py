@@ -23,8 +23,9 @@ from newsstream.errors import ConfigError, MessageError
 Result = tuple[list[Any] | None, tuple[str, str, str] | None, float]
 
 _worker_stage: Any = None
-#: Records per task sent to a worker: small enough that producing overlaps with transforming.
-CHUNK = 25
+#: Records per task sent to a worker: small enough that producing overlaps with transforming, large
+#: enough that task overhead stays small (measured: 100 beat 25 by ~5% with 2 workers on 2 cores).
+CHUNK = 100
 
 
 def apply(stage: Any, record: ConsumerRecord) -> Result:
