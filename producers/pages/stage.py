@@ -37,6 +37,7 @@ import schemas
 from newsstream import codec
 from newsstream.changelog import restore
 from newsstream.config import Config
+from newsstream.deadline import Deadline
 from newsstream.errors import MessageError
 from newsstream.kafka_clients import make_consumer, make_producer
 from newsstream.log import fields
@@ -53,6 +54,8 @@ from producers.pages.schedule import PageEntry, ScheduleTable
 from producers.pages.worker import RevisitRequest, RevisitResult, revisit
 
 log = logging.getLogger("newsstream.pages")
+#: As the shared runner's commit deadline (newsstream/deadline.py).
+COMMIT_DEADLINE_S = 60.0
 
 #: After SIGTERM, how long in-flight revisits may finish before they are abandoned (exit within 10 s).
 SHUTDOWN_GRACE_S = 5.0
@@ -342,9 +345,11 @@ class PagesStage:
             for topic, key, value, headers, partition in pending.sends:
                 producer.send(topic, key=key, value=value, headers=headers, partition=partition)
                 produced[topic] = produced.get(topic, 0) + 1
-            if pending.offsets:
-                producer.send_offsets_to_transaction(pending.offsets, self._consumer.group_metadata())
-            producer.commit_transaction()
+            # kafka-python can wait forever here (see newsstream/deadline.py): exit to be restarted.
+            with Deadline(COMMIT_DEADLINE_S, "committing the pages transaction"):
+                if pending.offsets:
+                    producer.send_offsets_to_transaction(pending.offsets, self._consumer.group_metadata())
+                producer.commit_transaction()
         except Exception:
             self.metrics.transactions.labels(STAGE, "abort").inc()
             raise  # the schedule in memory is ahead of the topic now: restart and restore

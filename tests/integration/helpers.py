@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,15 @@ def read_committed(config: Config, topic: str, expected: int, timeout_s: float =
     return records
 
 
-def raw_article(i: int, *, version: int = 1, publisher: str = "Test Wire", title: str | None = None,
-                paragraphs: list[str] | None = None, link: str | None = None) -> dict[str, Any]:
+def raw_article(
+    i: int,
+    *,
+    version: int = 1,
+    publisher: str = "Test Wire",
+    title: str | None = None,
+    paragraphs: list[str] | None = None,
+    link: str | None = None,
+) -> dict[str, Any]:
     """A schema-valid RawArticle written for these tests."""
     from newsstream.canonical_url import article_id
 
@@ -96,21 +104,31 @@ def raw_article(i: int, *, version: int = 1, publisher: str = "Test Wire", title
         "fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "http": {"status": 200, "final_url": "http://127.0.0.1/feed.xml", "etag": None, "last_modified": None},
         "entry": {
-            "guid": link, "link": link, "title": title or f"Budget item {i} discussed", "summary": None,
+            "guid": link,
+            "link": link,
+            "title": title or f"Budget item {i} discussed",
+            "summary": None,
             "content": [{"type": "text/html", "language": None, "value": html}],
             "published": {"raw": "Tue, 24 Nov 2026 10:00:00 GMT", "utc": "2026-11-24T10:00:00Z"},
-            "updated": None, "authors": ["Staff"], "tags": [], "enclosures": [],
+            "updated": None,
+            "authors": ["Staff"],
+            "tags": [],
+            "enclosures": [],
         },
         "producer": {"name": "test", "version": "0"},
     }
 
 
-def send_raw(config: Config, articles: list[dict[str, Any]], extra: list[tuple[bytes | None, bytes]] = ()) -> None:
+def send_raw(config: Config, articles: list[dict[str, Any]], extra: Sequence[tuple[bytes | None, bytes]] = ()) -> None:
     """Write RawArticles (keyed by id, with headers) plus any extra (key, raw bytes) records."""
     producer = make_producer(config.kafka)
     for article in articles:
-        producer.send(config.topics.raw, key=article["article_id"].encode(), value=codec.dumps(article),
-                      headers=headers_for("raw-article"))
+        producer.send(
+            config.topics.raw,
+            key=article["article_id"].encode(),
+            value=codec.dumps(article),
+            headers=headers_for("raw-article"),
+        )
     for key, value in extra:
         producer.send(config.topics.raw, key=key, value=value)
     producer.flush()
