@@ -60,7 +60,9 @@ class RepeatFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(self.prefix):
             return True
-        kind = "".join(c for c in str(record.msg)[:80] if not c.isdigit())
+        # The rendered text, digits dropped: the same complaint with another port or backoff is one
+        # kind, but two complaints sharing a "%s: %s" template are not.
+        kind = "".join(c for c in record.getMessage()[:160] if not c.isdigit())
         key = (record.name, record.levelno, kind)
         now = time.monotonic()
         if now - self._last.get(key, -self.window_s) < self.window_s:

@@ -27,3 +27,8 @@ def test_repeated_kafka_records_pass_once_per_window_others_always() -> None:
     assert sum(gate.filter(r) for r in reconnects) == 1
     assert gate.filter(record("kafka.net.manager", "Bootstrap failed: KafkaTimeoutError")), "a new kind passes"
     assert all(gate.filter(record("newsstream.runner", "same text")) for _ in range(5)), "ours are never thinned"
+    templated = [
+        logging.LogRecord("kafka.conn", logging.ERROR, __file__, 1, "%s: %s", ("<conn>", why), None)
+        for why in ("socket disconnected", "Authentication failed: Invalid username or password")
+    ]
+    assert all(gate.filter(r) for r in templated), "different complaints sharing a template both pass"
