@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     demo = args.feeds is None
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:4]
     run_dir = config.state_dir / "run" / run_id
-    _ensure_broker(config)
+    started_broker = _ensure_broker(config)
     if demo:
         _delete_old_demo_topics(config)
         config = config.with_overrides(topics=_demo_topics(run_id))
@@ -202,6 +202,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in supervisor.stop_all():
             print("  " + line)
         print("every process this run started has stopped.")
+        if started_broker:
+            print("the local Kafka broker it started keeps running for the next run; "
+                  "stop it with: newsstream dev kafka down")  # fmt: skip
 
 
 def _watch(
