@@ -267,16 +267,7 @@ class _Reader:
         raise ConfigError(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no)")
 
     def positive_int(self, name: str, default: int) -> int:
-        value = self.env.get(name, "").strip()
-        if not value:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigError(f"{name}={value!r} is not an integer") from None
-        if number < 1:
-            raise ConfigError(f"{name}={value!r} must be at least 1")
-        return number
+        return int(self._positive(name, default, int, "an integer"))
 
     def networks(self, name: str) -> tuple[str, ...]:
         value = self.env.get(name, "").strip()
@@ -289,13 +280,16 @@ class _Reader:
         return tuple(networks)
 
     def positive_float(self, name: str, default: float) -> float:
+        return float(self._positive(name, default, float, "a number"))
+
+    def _positive(self, name: str, default: float, cast: type[int] | type[float], kind: str) -> float:
         value = self.env.get(name, "").strip()
         if not value:
             return default
         try:
-            number = float(value)
+            number = cast(value)
         except ValueError:
-            raise ConfigError(f"{name}={value!r} is not a number") from None
+            raise ConfigError(f"{name}={value!r} is not {kind}") from None
         if not number > 0:
             raise ConfigError(f"{name}={value!r} must be greater than 0")
         return number

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from newsstream.stage_metrics import LATENCY_BUCKETS
+
 FETCH_OUTCOMES = (
     "ok", "not_modified", "http_error", "timeout", "parse_error", "too_large", "blocked",
     "network_error", "gone", "rate_limited", "error",
@@ -58,7 +60,7 @@ class ProducerMetrics:
             "newsstream_end_to_end_latency_seconds",
             "From the feed fetch (fetched_at) to this stage's output",
             ["stage"],
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
+            buckets=LATENCY_BUCKETS,  # the same buckets as every stage, so dashboards can compare them
             registry=registry,
         )
         self.feeds = Gauge(
