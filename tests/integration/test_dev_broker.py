@@ -102,3 +102,12 @@ def test_unknown_tool_is_a_clear_error() -> None:
     result = cli(Path("/nonexistent"), "dev", "kafka", "tool", "kafka-nope")
     assert result.returncode == 2
     assert "unknown Kafka tool 'kafka-nope'" in result.stderr and "kafka-topics" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(__import__("newsstream.devkafka").devkafka.TOOLS))
+def test_every_named_tool_starts_from_the_jars(name: str) -> None:
+    # --help makes each tool print its usage without a broker; a wrong main class would say so.
+    result = cli(Path("/nonexistent"), "dev", "kafka", "tool", name, "--help", timeout=60)
+    output = result.stdout + result.stderr
+    assert "Could not find or load main class" not in output, output[-500:]
+    assert any(word in output for word in ("usage", "Usage", "Option", "Description")), output[-500:]
