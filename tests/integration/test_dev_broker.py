@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from newsstream.devkafka import TOOLS
+
 pytestmark = pytest.mark.integration
 PORT = 19592
 
@@ -104,7 +106,7 @@ def test_unknown_tool_is_a_clear_error() -> None:
     assert "unknown Kafka tool 'kafka-nope'" in result.stderr and "kafka-topics" in result.stderr
 
 
-@pytest.mark.parametrize("name", sorted(__import__("newsstream.devkafka").devkafka.TOOLS))
+@pytest.mark.parametrize("name", sorted(TOOLS))
 def test_every_named_tool_starts_from_the_jars(name: str) -> None:
     # --help makes each tool print its usage without a broker; a wrong main class would say so.
     result = cli(Path("/nonexistent"), "dev", "kafka", "tool", name, "--help", timeout=60)
