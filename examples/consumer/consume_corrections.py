@@ -1,6 +1,7 @@
 """Example downstream service: read correction events from news.corrections.v1 and validate them.
 
-Needs only kafka-python and the ``schemas`` package of this repository (copy the folder, whose
+Needs kafka-python with zstandard (the stages write zstd batches: ``pip install kafka-python zstandard``)
+and the ``schemas`` package of this repository (copy the folder, whose
 one dependency is jsonschema-rs, or ``pip install newsstream``); it imports nothing else of
 newsstream. Run it:
 
