@@ -69,7 +69,7 @@ class NormalizeStage:
             if out.topic != self.config.topics.normalized or out.key is None or out.value is None:
                 kept.append(out)
                 continue
-            article_id, chash = out.key.decode(), codec.loads(out.value)["content_hash"]
+            article_id, chash = out.key.decode(), _content_hash(out.value)
             if seen.get(article_id) == chash:
                 self.dropped += 1
                 log.info(
@@ -90,7 +90,7 @@ class NormalizeStage:
                 self.config.kafka, self.config.topics.normalized, tp.partition, last=DEDUPE_WINDOW
             ):
                 if value is not None:
-                    _remember(seen, key.decode(), codec.loads(value)["content_hash"])
+                    _remember(seen, key.decode(), _content_hash(value))
             self.last_hash[tp.partition] = seen
         log.info(
             "emitted versions restored",
@@ -111,3 +111,18 @@ def _remember(seen: OrderedDict[str, str], article_id: str, chash: str) -> None:
     seen.move_to_end(article_id)
     if len(seen) > DEDUPE_WINDOW:
         seen.popitem(last=False)
+
+
+_HASH_FIELD = b'"content_hash":"'
+
+
+def _content_hash(value: bytes) -> str:
+    """The content_hash of an encoded NormalizedArticle without parsing all of it (this runs in the
+    runner's process for every record; orjson writes compact JSON, so the field is found verbatim)."""
+    start = value.find(_HASH_FIELD)
+    if start >= 0:
+        start += len(_HASH_FIELD)
+        end = value.find(b'"', start)
+        if end > start:
+            return value[start:end].decode()
+    return str(codec.loads(value)["content_hash"])
