@@ -115,3 +115,31 @@ def test_two_instances_split_partitions_and_a_rebalance_loses_nothing(kafka_conf
     assert len(ids) == 900 and set(ids) == {a["article_id"] for a in articles}
     consumed = {p for p in (tmp_path / "reb-2.log").read_text().splitlines() if "partitions assigned" in p}
     assert consumed, "the second instance never received partitions"
+
+
+def test_a_repeated_version_is_dropped_also_after_a_restart_but_a_revert_is_kept(
+    kafka_config: Config, tmp_path: Path
+) -> None:
+    create_topics(kafka_config)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    first = raw_article(7, paragraphs=["The ferry leaves at nine.", "Tickets are sold on board."])
+    edited = raw_article(7, paragraphs=["The ferry leaves at ten.", "Tickets are sold on board."])
+    stage = normalizer(kafka_config, tmp_path, 19706, "rep-1", group)
+    wait_http("http://127.0.0.1:19706/readyz")
+    # A producer crash re-sends what Kafka already had: A, A (repeat), B, A (a revert: a new version).
+    send_raw(kafka_config, [first, first, edited, first])
+    versions = read_committed(kafka_config, kafka_config.topics.normalized, 3)
+    stage.send_signal(signal.SIGTERM)
+    assert stage.wait(15) == 0
+    hashes = [codec.loads(r.value)["content_hash"] for r in versions]
+    assert len(hashes) == 3 and hashes[0] == hashes[2] != hashes[1], "repeat dropped, revert kept"
+
+    restarted = normalizer(kafka_config, tmp_path, 19706, "rep-1", group)
+    try:
+        wait_http("http://127.0.0.1:19706/readyz")
+        send_raw(kafka_config, [first])  # the same version again, after a restart
+        again = read_committed(kafka_config, kafka_config.topics.normalized, 4, timeout_s=10, quiet_s=3)
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(15)
+    assert len(again) == 3, "the memory of emitted versions must survive a restart"
