@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from newsstream import codec, devkafka
+from newsstream.cli import _runs
 from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.config import DEFAULT_METRICS_PORTS, Config, Topics
 from newsstream.errors import NewsstreamError
@@ -29,10 +30,12 @@ KAFKA_BOOTSTRAP_SERVERS), the topics, the demo feed server (unless --feeds is gi
 producer, normalizer and correction detector as separate processes. The terminal shows per-stage
 counts and each correction event as it arrives. Ctrl-C stops every process it started, cleanly.
 
-The demo uses fresh topics per run (demo-<run id>.news.*.v1; earlier demo topics are deleted), so
+The demo uses fresh topics per run (demo-<run id>.news.*.v1), so
 every run shows the whole scenario: an article "US downs Turkish drone in northeast Syria: War
 monitor", later a corrected piece whose CORRECTION notice names it, headline and body edits, a live
-blog, notices in Spanish, French and German, and hard negatives that must stay silent.
+blog, notices in Spanish, French and German, and hard negatives that must stay silent. Each run
+records the topics it created (.newsstream/run/<run id>/run.json); the next run deletes those of
+ended earlier runs on the same broker, and no other topic, whatever its name.
 """
 
 EPILOG = """\
@@ -72,19 +75,6 @@ def _demo_topics(run_id: str) -> Topics:
     return Topics(**{k: f"{DEMO_PREFIX}{run_id}.{v}" for k, v in vars(Topics()).items()})
 
 
-def _delete_old_demo_topics(config: Config) -> None:
-    from newsstream.kafka_clients import make_admin
-
-    admin = make_admin(config.kafka)
-    try:
-        old = [t for t in admin.list_topics() if t.startswith(DEMO_PREFIX)]
-        if old:
-            admin.delete_topics(old)
-            log.info("deleted %d topics of earlier demo runs", len(old))
-    finally:
-        admin.close()
-
-
 def _topic_env(topics: Topics) -> dict[str, str]:
     return {
         "NEWSSTREAM_TOPIC_RAW": topics.raw, "NEWSSTREAM_TOPIC_NORMALIZED": topics.normalized,
@@ -118,8 +108,9 @@ def _run(args: argparse.Namespace) -> int:
     run_dir = config.state_dir / "run" / run_id
     started_broker = _ensure_broker(config)
     if demo:
-        _delete_old_demo_topics(config)
+        _runs.delete_earlier_run_topics(config)
         config = config.with_overrides(topics=_demo_topics(run_id))
+        _runs.write_record(config.state_dir, run_id, config.kafka.bootstrap_servers, config.topics)
     for spec, created in create_topics(config):
         if created:
             log.debug("created topic %s", spec.name)
