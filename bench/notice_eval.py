@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from consumers.notices import TYPES, classify  # noqa: E402
+from articles.notices import TYPES, classify  # noqa: E402
 
 DEVSET = REPO / "tests" / "data" / "notices-devset.jsonl"
 _BASELINE = re.compile(r"^\W*(update|correction)", re.IGNORECASE)

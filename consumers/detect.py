@@ -8,7 +8,7 @@ What it reports, per NormalizedArticle version (only ``id``, ``title`` and ``bod
 
 - **notice** events (``correction``, ``clarification``, ``update``, ``retraction``, ``editors_note``,
   ``headline_change``) for editorial notices in the title or body that the previous version did not
-  carry (see :mod:`consumers.notices`); a notice naming an earlier headline gets a
+  carry (see :mod:`articles.notices`); a notice naming an earlier headline gets a
   ``referenced_article`` resolved through the :class:`~consumers.title_index.TitleIndex`;
 - **diff** events against the previous version: ``headline_change`` when the title changed beyond
   case, quotes, punctuation and whitespace; ``content_change`` when the body did, with a bounded
@@ -51,8 +51,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from articles.notices import Notice, find_notices, notice_key
 from consumers.detector_state import BODY_LIMIT, MAX_NOTICES, ArticleState
-from consumers.notices import Notice, find_notices, notice_key
 from consumers.title_index import TitleIndex
 from consumers.versions import (
     Sentences,
@@ -148,7 +148,7 @@ def detect(
         emitted_keys.add(notice.key)
         events.append(
             event(
-                notice.type,
+                notice.kind,
                 {
                     "method": "notice",
                     "notice_text": notice.text,

@@ -28,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from articles.text import compare_key, split_sentences
+
 #: Changed sentences listed in a diff summary, and characters per side.
 MAX_SENTENCES = 5
 MAX_SENTENCE_CHARS = 300
@@ -38,10 +40,7 @@ EXCERPT_CHARS = 400
 #: Word counts per sentence saturate here (one byte each).
 MAX_WORD_COUNT = 255
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A sentence ends after . ! ? … (plus closing quotes/brackets) and whitespace, or at a line break.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\n\s*")
 
 
 def is_tag_line(sentence: str) -> bool:
@@ -58,12 +57,6 @@ def is_tag_line(sentence: str) -> bool:
     return all(item and item[0].isupper() and len(item.split()) <= 3 for item in items)
 
 
-def compare_key(text: str) -> str:
-    """The text without case, quote style, punctuation or whitespace differences (words, one space)."""
-    # quotes are non-word characters: "don’t" and "don't" both become "don t"
-    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
-
-
 def fingerprint(title: str, body: str) -> str:
     """16 hex chars identifying a version's text modulo noise (see :func:`compare_key`)."""
     data = (compare_key(title) + "\x00" + compare_key(body)).encode("utf-8")
@@ -74,27 +67,6 @@ def content_hash(title: str, body: str) -> str:
     """Fallback content hash when the article carries none (exact text, whitespace-trimmed)."""
     data = (title.strip() + "\x00" + body.strip()).encode("utf-8")
     return "blake2b:" + hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` spans of sentences (stripped, non-empty) in ``text``."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end()
-        _add_span(text, start, end, spans)
-        start = end
-    _add_span(text, start, len(text), spans)
-    return spans
-
-
-def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
 
 
 def _clip(text: str | None) -> str | None:

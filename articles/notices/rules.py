@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from consumers.versions import compare_key
+from articles.text import compare_key, split_sentences
 
 #: Notice types (the CorrectionEvent types a notice can carry).
 TYPES = ("correction", "clarification", "update", "retraction", "editors_note", "headline_change")
@@ -442,24 +442,35 @@ _QUOTED_TITLE = re.compile(
 class Notice:
     """One editorial notice found in an article."""
 
-    type: str
+    kind: str  # one of TYPES
     text: str
-    start: int
+    start: int  # span in the field it was found in
     end: int
     field: str  # "body_text" or "title"
     cue: str
     referenced_title: str | None
+    score: float = 1.0  # calibrated probability that this is a notice of this kind
+
+    @property
+    def type(self) -> str:
+        """The kind (older name, kept for callers)."""
+        return self.kind
 
     @property
     def key(self) -> str:
-        """Short stable key (type + notice text modulo noise), remembered in ``notices_seen``."""
-        return notice_key(self.type, self.text)
+        """Short stable key (kind + notice text modulo noise), remembered in ``notices_seen``."""
+        return notice_key(self.kind, self.text)
 
 
 def notice_key(kind: str, text: str) -> str:
     """12 hex characters identifying a notice modulo noise."""
     digest = hashlib.blake2b(f"{kind}\x00{compare_key(text)}".encode(), digest_size=6)
     return digest.hexdigest()
+
+
+def could_be_notice(text: str) -> bool:
+    """Cheap trigger: False when ``text`` holds no cue that any notice needs (then it is none)."""
+    return _TRIGGER.search(text.lower()) is not None
 
 
 def referenced_title(text: str) -> str | None:
@@ -578,8 +589,6 @@ def _blocks(body: str) -> list[tuple[int, int]]:
 
 
 def _sentences(text: str, offset: int) -> list[tuple[int, int]]:
-    from consumers.versions import split_sentences
-
     return [(offset + s, offset + e) for s, e in split_sentences(text)]
 
 

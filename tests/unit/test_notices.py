@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.notices import TYPES, classify, find_notices, notice_key, referenced_title
+from articles.notices import TYPES, classify, find_notices, notice_key, referenced_title
 
 DEVSET = Path(__file__).resolve().parents[1] / "data" / "notices-devset.jsonl"
 
