@@ -26,7 +26,7 @@ from newsstream import codec  # noqa: E402
 from newsstream.config import Config, KafkaSettings, Topics  # noqa: E402
 from newsstream.kafka_clients import make_admin, make_producer  # noqa: E402
 from newsstream.messages import headers_for  # noqa: E402
-from newsstream.runner import Output, Runner, RunnerOptions  # noqa: E402
+from newsstream.runner import Output, Runner, RunnerOptions, StageBase  # noqa: E402
 from newsstream.shutdown import Shutdown  # noqa: E402
 
 WORDS = (
@@ -80,7 +80,7 @@ def raw_articles(n: int) -> list[dict]:
     return out
 
 
-class PassThrough:
+class PassThrough(StageBase):
     name = "passthrough"
 
     def __init__(self, source: str, sink: str) -> None:

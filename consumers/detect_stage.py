@@ -29,7 +29,7 @@ from newsstream.changelog import GlobalTable, restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, headers_for
-from newsstream.runner import Output
+from newsstream.runner import Output, StageBase
 
 log = logging.getLogger(__name__)
 CE_SOURCE = "newsstream/detect-corrections"
@@ -49,7 +49,7 @@ def cloudevent_headers(event: dict[str, Any]) -> list[tuple[str, bytes]]:
     ]
 
 
-class DetectStage:
+class DetectStage(StageBase):
     """Thin adapter around the pure ``detect()``: state store, title table, event encoding."""
 
     name = "detect-corrections"

@@ -24,7 +24,7 @@ from newsstream.changelog import restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, json_output
-from newsstream.runner import Output
+from newsstream.runner import Output, StageBase
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 DEDUPE_WINDOW = 5000
 
 
-class NormalizeStage:
+class NormalizeStage(StageBase):
     """Thin adapter: decode and validate a RawArticle, normalize it, emit the NormalizedArticle."""
 
     name = "normalize"

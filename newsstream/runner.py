@@ -12,6 +12,7 @@ while the consumer rebalances: revocation needs no flush, only dropping per-part
 
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
 import time
@@ -57,11 +58,14 @@ class Output:
 
 
 class Stage(Protocol):
-    """What a consuming stage gives the runner: a name, inputs, and a transform."""
+    """What a stage gives the runner. Every method is declared here (the runner discovers nothing);
+    :class:`StageBase` supplies no-op defaults for the optional ones."""
 
     name: str
     #: True when process() keeps no state between records (the runner may then use worker processes).
     stateless: bool
+    #: Seconds between two calls of tick(); None = the stage has no timer-driven work.
+    tick_interval_s: float | None
 
     def input_topics(self) -> list[str]: ...
 
@@ -69,13 +73,76 @@ class Stage(Protocol):
         """Transform one record; raise MessageError to send it to the DLQ."""
         ...
 
+    def admit(self, record: ConsumerRecord, outputs: list[Output]) -> list[Output]:
+        """The last word on one record's outputs, run in the runner's process (even when process()
+        runs in workers), with the stage's per-partition state; returns the outputs to send."""
+        ...
+
+    def tick(self, now: float) -> list[Output]:
+        """Timer-driven work (epoch seconds ``now``); its outputs join the current transaction."""
+        ...
+
+    def drain(self) -> list[Output]:
+        """Shutdown: finish in-flight timer work briefly; the outputs go in one last transaction."""
+        ...
+
     def on_assigned(self, partitions: set[TopicPartition]) -> None:
         """Partitions were assigned (restore state for them before any record arrives)."""
         ...
 
     def on_revoked(self, partitions: set[TopicPartition]) -> None:
-        """Partitions were revoked (drop their state)."""
+        """Partitions were revoked, or a transaction was aborted (drop their state)."""
         ...
+
+    def bind_metrics(self, registry: CollectorRegistry) -> None:
+        """Create the stage's own metrics on the runner's registry."""
+        ...
+
+    def is_alive(self) -> bool:
+        """False when a background part of the stage died (/healthz fails; the supervisor restarts)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the stage opened (threads, clients), after the last transaction."""
+        ...
+
+
+class StageBase:
+    """No-op defaults for a Stage's optional methods (subclass it and override what you need)."""
+
+    name: str = "stage"
+    stateless: bool = False
+    tick_interval_s: float | None = None
+
+    def input_topics(self) -> list[str]:
+        raise NotImplementedError
+
+    def process(self, record: ConsumerRecord) -> list[Output]:
+        raise NotImplementedError
+
+    def admit(self, record: ConsumerRecord, outputs: list[Output]) -> list[Output]:
+        return outputs
+
+    def tick(self, now: float) -> list[Output]:
+        return []
+
+    def drain(self) -> list[Output]:
+        return []
+
+    def on_assigned(self, partitions: set[TopicPartition]) -> None:
+        return None
+
+    def on_revoked(self, partitions: set[TopicPartition]) -> None:
+        return None
+
+    def bind_metrics(self, registry: CollectorRegistry) -> None:
+        return None
+
+    def is_alive(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass
@@ -138,15 +205,15 @@ class Runner:
         self.options = options
         self.registry = registry or CollectorRegistry()
         self.metrics = StageMetrics(stage.name, self.registry)
-        bind_metrics = getattr(stage, "bind_metrics", None)
-        if bind_metrics is not None:
-            bind_metrics(self.registry)
+        stage.bind_metrics(self.registry)
         self.shutdown = shutdown or Shutdown()
         self.assigned: set[TopicPartition] = set()
         self.batches = 0
         self._consumer: Any = None
         self._producer: Any = None
         self._pool = TransformPool(stage, options.workers)
+        interval = stage.tick_interval_s
+        self._next_tick: float | None = None if interval is None else time.monotonic()
 
     # --- lifecycle -------------------------------------------------------------------------
     def run(self, serve_health: bool = True) -> int:
@@ -158,7 +225,7 @@ class Runner:
                 self.config.metrics_host,
                 self.config.port_for(self.stage.name),
                 ready=self.is_ready,
-                alive=getattr(self.stage, "is_alive", lambda: True),
+                alive=self.stage.is_alive,
             ).start()
             log.info("serving /metrics /healthz /readyz", extra=fields(port=health.port))
         transactional_id = f"newsstream-{self.stage.name}-{self.options.instance_id}"
@@ -190,6 +257,9 @@ class Runner:
         try:
             while not self.shutdown.requested:
                 self.run_once()
+            last = self.stage.drain()
+            if last:
+                self._transact({}, iter([last]))
         finally:
             self._close()
             if health is not None:
@@ -207,33 +277,51 @@ class Runner:
         if self._producer is not None:
             self._producer.close(timeout=5)
         self._pool.close()
+        self.stage.close()
 
     # --- one batch ---------------------------------------------------------------------------
     def run_once(self) -> int:
-        """Poll one batch, process it, commit it with its offsets; return records processed."""
+        """Poll one batch, run the tick when due, commit the outputs with the batch's offsets in one
+        transaction; return the records processed."""
+        timeout_ms = self.options.poll_timeout_ms
+        if self._next_tick is not None:  # wake up for the tick even when no record arrives
+            timeout_ms = max(0, min(timeout_ms, int((self._next_tick - time.monotonic()) * 1000)))
         batch: dict[TopicPartition, list[ConsumerRecord]] = self._consumer.poll(
-            timeout_ms=self.options.poll_timeout_ms, max_records=self.options.max_batch
+            timeout_ms=timeout_ms, max_records=self.options.max_batch
         )
         self._update_lag()
         records = sum(len(v) for v in batch.values())
-        if not records:
+        ticked: list[Output] = []
+        interval = self.stage.tick_interval_s
+        if self._next_tick is not None and interval is not None and time.monotonic() >= self._next_tick:
+            self._next_tick = time.monotonic() + interval
+            ticked = self.stage.tick(time.time())
+        if not records and not ticked:
             return 0
+        ordered = [record for tp_records in batch.values() for record in tp_records]
+        outputs = self._transform_all(ordered)
+        if not self._transact(batch, itertools.chain([ticked], outputs) if ticked else outputs):
+            return 0
+        return records
+
+    def _transact(self, batch: dict[TopicPartition, list[ConsumerRecord]], outputs: Iterator[list[Output]]) -> bool:
+        """Send ``outputs`` and commit them with the batch's offsets in one transaction; on a
+        retriable error abort and rewind (the batch and the tick's work are done again)."""
         self._producer.begin_transaction()
         produced: dict[str, int] = {}
         latencies: list[float] = []
+        send = self._producer.send
         try:
-            ordered = [record for tp_records in batch.values() for record in tp_records]
-            for outputs in self._transform_all(ordered):
-                for out in outputs:
-                    self._producer.send(
-                        out.topic, key=out.key, value=out.value, headers=out.headers, partition=out.partition
-                    )
+            for record_outputs in outputs:
+                for out in record_outputs:
+                    send(out.topic, key=out.key, value=out.value, headers=out.headers, partition=out.partition)
                     produced[out.topic] = produced.get(out.topic, 0) + 1
                     if out.fetched_at is not None:
                         latencies.append(out.fetched_at)
-            offsets = {tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in batch.items()}
             with Deadline(self.options.commit_deadline_s, "committing the transaction"):
-                self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
+                if batch:
+                    offsets = {tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in batch.items()}
+                    self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
                 self._producer.commit_transaction()
         except ProducerFencedError:
             # Another instance owns our transactional id: we are a zombie. Crash; the supervisor restarts.
@@ -241,7 +329,7 @@ class Runner:
             raise
         except KafkaError as exc:
             self._abort(batch, exc)
-            return 0
+            return False
         now = time.time()
         self.batches += 1
         self.metrics.transactions.labels(self.stage.name, "commit").inc()
@@ -249,9 +337,10 @@ class Runner:
             self.metrics.consumed.labels(self.stage.name, tp.topic).inc(len(tp_records))
         for topic, count in produced.items():
             self.metrics.produced.labels(self.stage.name, topic).inc(count)
+        latency = self.metrics.latency.labels(self.stage.name)
         for fetched_at in latencies:
-            self.metrics.latency.labels(self.stage.name).observe(max(0.0, now - fetched_at))
-        return records
+            latency.observe(max(0.0, now - fetched_at))
+        return True
 
     def _abort(self, batch: dict[TopicPartition, list[ConsumerRecord]], exc: Exception) -> None:
         """Abort the open transaction and rewind so the batch is processed again."""
@@ -278,10 +367,9 @@ class Runner:
         fits = [len(record.value or b"") <= MAX_INPUT_BYTES for record in records]
         results = self._pool.map([record for record, ok in zip(records, fits, strict=True) if ok])
         histogram = self.metrics.processing.labels(self.stage.name)
-        # Optional stage hook, run here in the runner's process even when the transform runs in
-        # workers: the last word on a record's outputs with per-partition state (the normalizer
-        # drops copies of versions it already emitted).
-        admit = getattr(self.stage, "admit", None)
+        # Run here in the runner's process even when the transform runs in workers: the last word
+        # on a record's outputs with per-partition state (the normalizer drops repeated versions).
+        admit = self.stage.admit
         for record, ok in zip(records, fits, strict=True):
             if not ok:
                 message = f"value is {len(record.value)} bytes; the limit is {MAX_INPUT_BYTES}"
@@ -292,7 +380,7 @@ class Runner:
             if error is not None:
                 yield [self._dead_letter(record, *error)]
             else:
-                yield admit(record, outputs or []) if admit is not None else (outputs or [])
+                yield admit(record, outputs or [])
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, error_class: str, message: str) -> Output:
         self.metrics.dlq.labels(self.stage.name, reason).inc()

@@ -13,13 +13,13 @@ from newsstream import codec
 from newsstream.config import Config
 from newsstream.errors import TransformError
 from newsstream.kafka_clients import make_consumer, make_producer
-from newsstream.runner import Output, Runner, RunnerOptions
+from newsstream.runner import Output, Runner, RunnerOptions, StageBase
 from newsstream.shutdown import Shutdown
 
 pytestmark = pytest.mark.integration
 
 
-class EchoStage:
+class EchoStage(StageBase):
     """Upper-cases the ``text`` field; rejects objects without one (TransformError)."""
 
     name = "echo"
