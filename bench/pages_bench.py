@@ -3,7 +3,7 @@
 Extraction: real article texts collected from the shared corpus's real feeds (entries whose
 content:encoded carries a whole article, >= 1,500 characters), each wrapped in a realistic page
 (navigation, share widget, related links, JSON-LD, comment section, footer) and run through
-``producers.pages.extract.extract`` (trafilatura + JSON-LD) in this one process, one thread.
+``articles.extract.extract`` (trafilatura + JSON-LD) in this one process, one thread.
 
 Scheduler: N schedule entries (realistic ids, URLs, 50 publishers, 500 feeds) in a ScheduleTable;
 resident memory added, then due-time lookups: the clock jumps so every entry comes due in turn,
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import feedparser
 
-from producers.pages.extract import extract
+from articles.extract import extract
 from producers.pages.ladder import DEFAULT_LADDER, LadderPolicy
 from producers.pages.revisit import RevisitSettings, apply_outcome, schedule_new
 from producers.pages.schedule import ScheduleTable

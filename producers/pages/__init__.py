@@ -14,8 +14,7 @@ Modules, pure ones first:
 - :mod:`~producers.pages.schedule`   schedule entries, their compacted-topic record, the due-time heap
 - :mod:`~producers.pages.polite`     per-host queues: concurrency 1, minimum delay, global rate
 - :mod:`~producers.pages.revisit`    what one fetch outcome does to an entry (gone pages, next step)
-- :mod:`~producers.pages.jsonld`     schema.org JSON-LD: headline, dates, correction
-- :mod:`~producers.pages.extract`    trafilatura + JSON-LD -> PageContent -> RawArticle
+- :mod:`~producers.pages.extract`    PageContent (:mod:`articles.extract`, shared) -> RawArticle
 - :mod:`~producers.pages.robots`     robots.txt, fetched with the Fetcher, cached per origin
 - :mod:`~producers.pages.metrics`    the stage's Prometheus metrics
 - :mod:`~producers.pages.stage`      the Kafka loop (consumer group, transactions, restore)

@@ -1,99 +1,24 @@
-"""An article page to a RawArticle: trafilatura for the main text and metadata, plus JSON-LD. Pure.
+"""A page's extracted content to a RawArticle. Pure.
 
-``extract(body, url)`` parses the HTML once (trafilatura's loader, which handles the declared
-encoding), reads the JSON-LD blocks before trafilatura prunes the tree, then runs trafilatura's
-main-content extraction (comments excluded, precision over recall: page chrome and comment
-threads are what a diff must not see). The headline is the JSON-LD ``headline``, else trafilatura's
-title; a first paragraph repeating the headline (the page's ``<h1>``) is dropped.
-
-``page_article`` / ``gone_article`` build the RawArticle (``source: "page"``) with the *same*
-article id as the feed version, and a ``page`` block the normalizer carries to the detector:
-``json_ld_correction`` (a schema.org correction becomes a ``correction`` event) and ``gone`` (an
-``unpublished`` event).
+The extraction itself (:func:`articles.extract.extract`, shared with the normalizer) turns the page
+into a :class:`~articles.extract.PageContent`; ``page_article`` / ``gone_article`` build the
+RawArticle (``source: "page"``) with the *same* article id as the feed version, and a ``page``
+block the normalizer carries to the detector: ``json_ld_correction`` (a schema.org correction
+becomes a ``correction`` event) and ``gone`` (an ``unpublished`` event).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import trafilatura
-from trafilatura.utils import load_html
-
+from articles.extract import PageContent
 from newsstream import __version__
-from producers.pages.jsonld import JsonLd, parse_blocks
 from producers.pages.schedule import PageEntry
 
 PRODUCER = {"name": "pages", "version": __version__}
 #: Bound of ``page.json_ld_correction`` (the schema's maxLength).
 MAX_CORRECTIONS_CHARS = 5000
-#: trafilatura logs every page it finds no content in at WARNING; that is our metric's job.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
-
-
-@dataclass(frozen=True)
-class PageContent:
-    """What an article page says now."""
-
-    title: str | None
-    paragraphs: tuple[str, ...]
-    authors: tuple[str, ...]
-    date_published: str | None
-    date_modified: str | None
-    language: str | None
-    json_ld: JsonLd | None
-
-    @property
-    def corrections(self) -> tuple[str, ...]:
-        return self.json_ld.corrections if self.json_ld is not None else ()
-
-    def fingerprint(self) -> int:
-        """64-bit hash of what makes a new version: headline, text, JSON-LD corrections."""
-        digest = hashlib.blake2b(digest_size=8)
-        for part in (self.title or "", *self.paragraphs, "\x00", *self.corrections):
-            digest.update(part.encode("utf-8", "surrogatepass") + b"\x1f")
-        return int.from_bytes(digest.digest(), "big")
-
-
-def _json_ld_blocks(tree: Any) -> list[str]:
-    return [s.text or "" for s in tree.xpath('//script[@type="application/ld+json"]')]
-
-
-def extract(body: bytes | str, url: str) -> PageContent | None:
-    """The page's headline, paragraphs and metadata; None when no main text was found."""
-    tree = load_html(body)
-    if tree is None:
-        return None
-    json_ld = parse_blocks(_json_ld_blocks(tree))
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
-    text = getattr(doc, "text", None) if doc is not None else None
-    if not text:
-        return None
-    title = (json_ld.headline if json_ld else None) or getattr(doc, "title", None)
-    paragraphs = [" ".join(line.split()) for line in text.split("\n")]
-    paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and paragraphs[0].casefold() == " ".join(title.split()).casefold():
-        paragraphs = paragraphs[1:]
-    if not paragraphs:
-        return None
-    author = getattr(doc, "author", None)
-    authors = json_ld.authors if json_ld and json_ld.authors else ()
-    if not authors:
-        authors = tuple(a.strip() for a in (author or "").split(";") if a.strip())
-    return PageContent(
-        title=title,
-        paragraphs=tuple(paragraphs),
-        authors=authors,
-        date_published=(json_ld.date_published if json_ld else None) or getattr(doc, "date", None),
-        date_modified=json_ld.date_modified if json_ld else None,
-        language=(json_ld.language if json_ld else None) or getattr(doc, "language", None),
-        json_ld=json_ld,
-    )
 
 
 def _date(raw: str | None) -> dict[str, Any] | None:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from articles.extract import PageContent, extract
 from producers.base import FetcherLike
 from producers.fetch import Validators
-from producers.pages.extract import PageContent, extract
 from producers.pages.robots import RobotsCache
 
 log = logging.getLogger(__name__)
