@@ -45,7 +45,10 @@ def format_utc(moment: datetime) -> str:
 def _valid(moment: datetime) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past datetime.max once in UTC
+        return None
     return moment if 1900 <= moment.year <= 9999 else None
 
 
