@@ -26,6 +26,10 @@ STAGE_COUNTERS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
         ("events", "newsstream_corrections_total", {}),
         ("dlq", "newsstream_dlq_messages_total", {}),
     ],
+    "pages": [
+        ("due", "newsstream_page_revisits_due_total", {}),
+        ("revisited", "newsstream_page_revisits_total", {}),
+    ],
 }
 
 

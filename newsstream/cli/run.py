@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import uuid
@@ -11,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from newsstream import codec, devkafka
-from newsstream.cli import _runs
+from newsstream.cli import _ports, _runs
 from newsstream.cli._common import add_kafka_flag, load_config
-from newsstream.config import DEFAULT_METRICS_PORTS, Config, Topics
+from newsstream.config import Config, Topics
 from newsstream.errors import NewsstreamError
 from newsstream.liveview import describe_event, missing_events, scrape, status_line
 from newsstream.log import setup_logging
@@ -43,6 +44,11 @@ examples:
   newsstream run                         the demo, until Ctrl-C
   newsstream run --exit-when-idle        the demo; exit 0 once every expected event was seen
   newsstream run --feeds feeds.toml      real feeds (needs internet), on the configured topics
+  newsstream run --metrics-port normalize=19102   another port for one stage (9102 is taken)
+  NEWSSTREAM_METRICS_PORT=19101 newsstream run    every stage from 19101 up (produce, normalize,
+                                                  detect-corrections, pages)
+metrics ports: produce 9101, normalize 9102, detect-corrections 9103, pages 9104; each can be set by
+  --metrics-port STAGE=PORT or NEWSSTREAM_METRICS_PORT_<STAGE> (e.g. NEWSSTREAM_METRICS_PORT_PAGES)
 logs: .newsstream/run/<run id>/logs/<process>.log
 """
 
@@ -66,6 +72,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --exit-when-idle: give up (exit 1) after this many seconds (300)",
     )
     parser.add_argument(
+        "--metrics-port", action="append", default=[], metavar="STAGE=PORT",
+        help="metrics/health port of one stage (repeatable; overrides NEWSSTREAM_METRICS_PORT_<STAGE>)",
+    )  # fmt: skip
+    parser.add_argument(
         "--step-seconds", type=float, default=8.0, help="demo: seconds between versions of the demo feeds (8)"
     )
     parser.set_defaults(handler=_run)
@@ -73,6 +83,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _demo_topics(run_id: str) -> Topics:
     return Topics(**{k: f"{DEMO_PREFIX}{run_id}.{v}" for k, v in vars(Topics()).items()})
+
+
+def _port_env(env: dict[str, str], port: int) -> dict[str, str]:
+    return {**env, "NEWSSTREAM_METRICS_PORT": str(port)}
 
 
 def _topic_env(topics: Topics) -> dict[str, str]:
@@ -106,6 +120,8 @@ def _run(args: argparse.Namespace) -> int:
     demo = args.feeds is None
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:4]
     run_dir = config.state_dir / "run" / run_id
+    ports = _ports.stage_ports(args.metrics_port, os.environ)
+    _ports.check_free(config.metrics_host, ports)
     started_broker = _ensure_broker(config)
     if demo:
         _runs.delete_earlier_run_topics(config)
@@ -122,11 +138,13 @@ def _run(args: argparse.Namespace) -> int:
         NEWSSTREAM_STATE_DIR=str(run_dir / "state"),
         **_topic_env(config.topics),
     )
-    env.pop("NEWSSTREAM_METRICS_PORT", None)  # each stage uses its own default port
+    for name in ("NEWSSTREAM_METRICS_PORT", *map(_ports.env_name, _ports.RUN_STAGES)):
+        env.pop(name, None)  # each child gets its own port below
     supervisor = Supervisor()
     shutdown = Shutdown().install()
     expected: list[dict[str, Any]] = []
     logs = run_dir / "logs"
+    all_started = False
     try:
         if demo:
             from producers import demo as demo_feeds
@@ -157,18 +175,18 @@ def _run(args: argparse.Namespace) -> int:
             Child(
                 "producer",
                 ["produce", "--feeds", str(feeds_file)],
-                env,
+                _port_env(env, ports["produce"]),
                 logs / "producer.log",
-                DEFAULT_METRICS_PORTS["produce"],
+                ports["produce"],
             )
         )
         supervisor.start(
             Child(
                 "normalize",
                 ["normalize", "--group", f"newsstream-normalizer{group_suffix}", "--instance-id", f"run{group_suffix}"],
-                env,
+                _port_env(env, ports["normalize"]),
                 logs / "normalize.log",
-                DEFAULT_METRICS_PORTS["normalize"],
+                ports["normalize"],
             )
         )
         supervisor.start(
@@ -181,18 +199,31 @@ def _run(args: argparse.Namespace) -> int:
                     "--instance-id",
                     f"run{group_suffix}",
                 ],
-                env,
+                _port_env(env, ports["detect-corrections"]),
                 logs / "detect.log",
-                DEFAULT_METRICS_PORTS["detect-corrections"],
+                ports["detect-corrections"],
             )
         )
+        supervisor.start(
+            Child(
+                "pages",
+                ["pages", "--group", f"newsstream-pages{group_suffix}", "--instance-id", f"run{group_suffix}"],
+                _port_env(env, ports["pages"]),
+                logs / "pages.log",
+                ports["pages"],
+            )
+        )
+        print("\n".join(_metrics_lines(config, ports)))
         print(f"running; logs in {logs}. Ctrl-C stops everything.\n")
-        return _watch(config, supervisor, shutdown, expected, args, demo)
+        all_started = True
+        return _watch(config, supervisor, shutdown, expected, args, demo, ports)
     finally:
         print("\nstopping…")
         for line in supervisor.stop_all():
             print("  " + line)
         print("every process this run started has stopped.")
+        if all_started:
+            print(where_to_look(config, ports, demo))
         if started_broker:
             print("the local Kafka broker it started keeps running for the next run; "
                   "stop it with: newsstream dev kafka down")  # fmt: skip
@@ -205,16 +236,18 @@ def _watch(
     expected: list[dict[str, Any]],
     args: argparse.Namespace,
     demo: bool,
+    ports: dict[str, int],
 ) -> int:
     from newsstream.kafka_clients import make_consumer
 
     consumer = make_consumer(
         config.kafka, None, config.topics.corrections, auto_offset_reset="earliest" if demo else "latest"
     )
-    ports = {
-        "producer": DEFAULT_METRICS_PORTS["produce"],
-        "normalize": DEFAULT_METRICS_PORTS["normalize"],
-        "detect": DEFAULT_METRICS_PORTS["detect-corrections"],
+    view_ports = {
+        "producer": ports["produce"],
+        "normalize": ports["normalize"],
+        "detect": ports["detect-corrections"],
+        "pages": ports["pages"],
     }
     seen: list[dict[str, Any]] = []
     started = time.monotonic()
@@ -233,7 +266,7 @@ def _watch(
                     event = codec.loads(record.value)
                     seen.append(event)
                     print(describe_event(event))
-            line = status_line({stage: scrape(port) for stage, port in ports.items()})
+            line = status_line({stage: scrape(port) for stage, port in view_ports.items()})
             if line != last_line:
                 print(f"[{time.monotonic() - started:5.0f}s] {line}")
                 last_line = line
@@ -250,6 +283,28 @@ def _watch(
         return 0
     finally:
         consumer.close()
+
+
+def where_to_look(config: Config, ports: dict[str, int], demo: bool) -> str:
+    """The commands that read this run's topics, and each stage's metrics URL."""
+    bootstrap = config.kafka.bootstrap_servers
+    tail_flags = " --run last" if demo else ""
+    lines = [
+        f"\nthe events stay in {config.topics.corrections} (on {bootstrap}); read them again with:",
+        f"  newsstream tail corrections --from-beginning --timeout 5{tail_flags}",
+        f"  newsstream tail {config.topics.corrections} --bootstrap-servers {bootstrap} --from-beginning --timeout 5",
+        f"  kcat -C -b {bootstrap} -t {config.topics.corrections} -X isolation.level=read_committed "
+        "-o beginning -e -q -f '%k %h %s\\n'",
+    ]
+    return "\n".join([*lines, *_metrics_lines(config, ports)])
+
+
+def _metrics_lines(config: Config, ports: dict[str, int]) -> list[str]:
+    host = "127.0.0.1" if config.metrics_host in ("0.0.0.0", "") else config.metrics_host  # noqa: S104
+    return [
+        "metrics of each stage (while it runs):",
+        *(f"  {stage:<19} http://{host}:{port}/metrics" for stage, port in ports.items()),
+    ]
 
 
 def _summary(seen: list[dict[str, Any]], elapsed: float) -> None:

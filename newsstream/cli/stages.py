@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.config import DEFAULT_METRICS_PORTS
 from newsstream.runner import RunnerOptions, run_stage
 
 STAGES = {
@@ -39,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "transactional id, so a restarted instance fences its predecessor",
         )
         parser.add_argument("--max-batch", type=int, default=500, help="records per transaction (500)")
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            metavar="PORT",
+            help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {DEFAULT_METRICS_PORTS[name]}; "
+            "0 = any free port)",
+        )
         if name == "normalize":
             parser.add_argument(
                 "--workers",
@@ -51,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args)
+    if args.metrics_port is not None:
+        config = config.with_overrides(metrics_port=args.metrics_port)
     options = RunnerOptions(
         group_id=args.group,
         max_batch=args.max_batch,

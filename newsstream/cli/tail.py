@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "group). TOPIC is a topic name or one of: " + ", ".join(ALIASES) + " (the configured names).",
         epilog="examples:\n  newsstream tail corrections --from-beginning\n"
         "  newsstream tail news.corrections.v1 --type headline_change --max 5 --timeout 10\n"
-        "  newsstream tail dlq --from-beginning --timeout 5",
+        "  newsstream tail dlq --from-beginning --timeout 5\n"
+        "  newsstream tail corrections --run last --from-beginning --timeout 5   the last `newsstream run` demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_kafka_flag(parser)
@@ -49,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="TYPE",
         help="only messages of this type (ce_type news.article.TYPE, or a 'type' field in the JSON value), "
         "e.g. correction, update, headline_change",
+    )
+    parser.add_argument(
+        "--run",
+        metavar="RUN_ID|last",
+        help="read the topics (and broker) of a `newsstream run` demo: its run id, or 'last' for the newest "
+        "(records in NEWSSTREAM_STATE_DIR/run/)",
     )
     parser.add_argument("--max", type=int, metavar="N", help="stop after printing N messages")
     parser.add_argument(
@@ -65,10 +72,33 @@ def resolve_topic(config: Config, name: str) -> str:
     return name
 
 
+def _run_config(config: Config, run: str, bootstrap_given: bool) -> Config:
+    """``config`` with the topics (and, unless --bootstrap-servers was given, the broker) of a demo run."""
+    from newsstream.cli import _runs
+
+    records = _runs.read_records(config.state_dir)
+    record = (
+        (records[-1] if records else None) if run == "last" else next((r for r in records if r.run_id == run), None)
+    )
+    if record is None:
+        known = ", ".join(r.run_id for r in records[-5:]) or "none"
+        raise NewsstreamError(
+            f"no demo run {run!r} recorded in {config.state_dir / 'run'} (recent runs: {known}); "
+            "run from the directory you ran `newsstream run` in, or set NEWSSTREAM_STATE_DIR"
+        )
+    topics = type(config.topics)(**{**vars(config.topics), **record.topics})
+    if bootstrap_given:
+        return config.with_overrides(topics=topics)
+    kafka = type(config.kafka)(**{**vars(config.kafka), "bootstrap_servers": record.bootstrap_servers})
+    return config.with_overrides(topics=topics, kafka=kafka)
+
+
 def _tail(args: argparse.Namespace) -> int:
     config = load_config(args)
     if args.max is not None and args.max < 1:
         raise NewsstreamError("--max must be at least 1")
+    if args.run:
+        config = _run_config(config, args.run, bool(args.bootstrap_servers))
     topic = resolve_topic(config, args.topic)
     printed = tail(config, topic, args.from_beginning, args.event_type, args.max, args.timeout, sys.stdout)
     print(f"-- {printed} message(s) from {topic}", file=sys.stderr)

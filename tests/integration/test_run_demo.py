@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -15,6 +18,8 @@ pytestmark = pytest.mark.integration
 
 def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "NEWSSTREAM_STATE_DIR": str(tmp_path)}
+    base = _free_run_of_ports(4)
+    env.update(NEWSSTREAM_METRICS_PORT=str(base), NEWSSTREAM_METRICS_HOST="127.0.0.1")  # all stages from base up
     result = subprocess.run(
         [sys.executable, "-m", "newsstream.cli", "run", "--exit-when-idle", "--step-seconds", "5", "--timeout", "150"],
         env=env,
@@ -38,5 +43,40 @@ def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_p
     for negative in hard_negatives():
         assert f"“{negative['title']}”" not in out, f"false alarm: {negative['why']}"
     stops = [line for line in out.splitlines() if "stopped cleanly (exit 0)" in line]
-    assert len(stops) == 4, out[-1500:]
+    assert len(stops) == 5, out[-1500:]  # demo feeds, producer, normalize, detect, pages
     assert "every process this run started has stopped." in out
+    # The live view scraped every stage on the ports derived from NEWSSTREAM_METRICS_PORT.
+    assert re.search(r"normalize in [1-9]\d* out [1-9]", out), out[-1500:]
+    assert f"  pages               http://127.0.0.1:{base + 3}/metrics" in out
+    # The closing summary names the demo's own topics, and `tail --run last` reads them.
+    record = json.loads(next((tmp_path / "run").glob("*/run.json")).read_text())
+    corrections = record["topics"]["corrections"]
+    assert f"kcat -C -b {kafka_bootstrap} -t {corrections} -X isolation.level=read_committed" in out
+    assert "newsstream tail corrections --from-beginning --timeout 5 --run last" in out
+    tailed = subprocess.run(
+        [sys.executable, "-m", "newsstream.cli", "tail", "corrections", "--run", "last", "--from-beginning",
+         "--timeout", "3"],
+        env={**env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},  # the broker comes from the run record
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert tailed.returncode == 0, tailed.stderr
+    assert f"message(s) from {corrections}" in tailed.stderr
+    assert tailed.stdout.count("━━ ") >= sum(1 for want in expected_events() if want["required"])
+
+
+def _free_run_of_ports(count: int) -> int:
+    """A base port such that it and the next ``count - 1`` ports are free now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count > 65535:
+            continue
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no run of free ports")
