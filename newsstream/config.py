@@ -27,6 +27,7 @@ DEFAULT_METRICS_PORTS: dict[str, int] = {
     "detect-corrections": 9103,
     "pages": 9104,
     "feeds-serve": 9105,
+    "archive": 9106,
 }
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -166,6 +167,11 @@ class Config:
     #: Worker processes for stateless transforms (the normalizer).
     workers: int = 1
     pages: PagesConfig = PagesConfig()
+    #: Where ``newsstream archive`` writes and ``newsstream web`` reads: ``postgresql://…``, or None for
+    #: SQLite in the state dir. repr=False: a DSN can carry a password.
+    archive_dsn: str | None = field(default=None, repr=False)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
 
     def port_for(self, stage: str) -> int:
         """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
@@ -231,7 +237,14 @@ class Config:
                 gone_confirm_seconds=reader.parsed("NEWSSTREAM_PAGES_GONE_CONFIRM", parse_duration, 600.0),
                 max_age_seconds=reader.parsed("NEWSSTREAM_PAGES_MAX_AGE", parse_duration, 30 * 86400.0),
             ),
+            archive_dsn=env.get("NEWSSTREAM_ARCHIVE_DSN", "").strip() or None,
+            web_host=reader.text("NEWSSTREAM_WEB_HOST", "127.0.0.1"),
+            web_port=_default(reader.optional_port("NEWSSTREAM_WEB_PORT"), 8080),
         )
+
+
+def _default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 class _Reader:
