@@ -27,21 +27,20 @@ from kafka.structs import OffsetAndMetadata
 from prometheus_client import CollectorRegistry
 
 from newsstream.config import Config
+from newsstream.dead_letters import dead_letter, oversized
 from newsstream.deadline import Deadline
 from newsstream.health import HealthServer
 from newsstream.kafka_clients import make_consumer, make_producer
 from newsstream.log import fields
 from newsstream.shutdown import Shutdown
 from newsstream.stage_metrics import StageMetrics
-from newsstream.workers import TransformPool
+from newsstream.workers import TransformPool, bounded_traceback
 
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
 #: Inputs larger than this go to the DLQ unread (reason ``too_large``).
 MAX_INPUT_BYTES = 2 * 1024 * 1024
-#: DLQ copies keep at most this much of the original value (the producer's request cap is 4 MiB).
-MAX_DLQ_VALUE_BYTES = 3 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -163,6 +162,8 @@ class RunnerOptions:
     #: transaction after transaction_timeout_ms anyway; the rest is one request timeout of margin.
     commit_deadline_s: float = 60.0
     consumer_overrides: dict[str, Any] = field(default_factory=dict)
+    #: The /metrics port (0 = any free one); the CLI sets it from the stage's spec and the environment.
+    metrics_port: int = 0
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -223,7 +224,7 @@ class Runner:
             health = HealthServer(
                 self.registry,
                 self.config.metrics_host,
-                self.config.port_for(self.stage.name),
+                self.options.metrics_port,
                 ready=self.is_ready,
                 alive=self.stage.is_alive,
             ).start()
@@ -379,10 +380,22 @@ class Runner:
             histogram.observe(seconds)
             if error is not None:
                 yield [self._dead_letter(record, *error)]
-            else:
-                yield admit(record, outputs or [])
+                continue
+            try:
+                kept = admit(record, outputs or [])
+            except KafkaError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one record's failure is data (issue 14)
+                yield [self._dead_letter(record, "exception", type(exc).__name__, str(exc), bounded_traceback(exc))]
+                continue
+            # Measured before anything joins the transaction: kafka-python refuses an output over the
+            # request cap at send(), which would abort the transaction and retry the batch forever.
+            too_large = oversized(kept)
+            yield [self._dead_letter(record, "output_too_large", "OutputTooLarge", too_large)] if too_large else kept
 
-    def _dead_letter(self, record: ConsumerRecord, reason: str, error_class: str, message: str) -> Output:
+    def _dead_letter(
+        self, record: ConsumerRecord, reason: str, error_class: str, message: str, trace: str = ""
+    ) -> Output:
         self.metrics.dlq.labels(self.stage.name, reason).inc()
         log.warning(
             "message sent to the dead-letter topic",
@@ -395,20 +408,8 @@ class Runner:
                 offset=record.offset,
             ),
         )
-        value = record.value
-        headers: Headers = [
-            ("stage", self.stage.name.encode()),
-            ("error.reason", reason.encode()),
-            ("error.class", error_class.encode()),
-            ("error.message", message[:1000].encode("utf-8", "replace")),
-            ("source.topic", record.topic.encode()),
-            ("source.partition", str(record.partition).encode()),
-            ("source.offset", str(record.offset).encode()),
-        ]
-        if value is not None and len(value) > MAX_DLQ_VALUE_BYTES:
-            headers.append(("truncated.from", str(len(value)).encode()))
-            value = value[:MAX_DLQ_VALUE_BYTES]
-        return Output(self.config.topics.dlq, record.key, value, headers)
+        key, value, headers = dead_letter(self.stage.name, record, reason, error_class, message, trace)
+        return Output(self.config.topics.dlq, key, value, headers)
 
     def _update_lag(self) -> None:
         for tp in self._consumer.assignment():

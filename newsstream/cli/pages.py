@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -142,27 +141,22 @@ def _flag(flag: str, value: str | None, parse: Callable[[str], T], fallback: T) 
 
 
 def _run(args: argparse.Namespace) -> int:
-    from prometheus_client import CollectorRegistry
-
-    from newsstream.health import HealthServer
-    from newsstream.shutdown import Shutdown
+    from newsstream.runner import RunnerOptions, run_stage
     from producers.pages.ladder import format_ladder
     from producers.pages.stage import PagesStage
 
     config = load_config(args)
     settings = build_settings(args, args.instance_id or config.instance_id, config.pages)
-    registry = CollectorRegistry()
-    shutdown = Shutdown().install()
-    stage = PagesStage(config, settings, registry=registry, shutdown=shutdown)
     port = args.metrics_port if args.metrics_port is not None else config.port_for("pages")
-    server = HealthServer(registry, config.metrics_host, port, ready=lambda: stage.ready).start()
     log.info(
         "pages: ladder %s, %d publisher ladders, host delay %.1f s; metrics on port %d",
         format_ladder(settings.revisit.policy.default), len(settings.revisit.policy.per_publisher),
-        settings.min_host_delay_s, server.port,
+        settings.min_host_delay_s, port,
     )  # fmt: skip
-    try:
-        asyncio.run(stage.run())
-    finally:
-        server.stop()
-    return 0
+    options = RunnerOptions(
+        group_id=settings.group_id,
+        instance_id=settings.instance_id,
+        metrics_port=port,
+        poll_timeout_ms=int(settings.tick_s * 1000),
+    )
+    return run_stage(lambda cfg: PagesStage(cfg, settings), config, options)

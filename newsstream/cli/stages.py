@@ -66,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
         max_batch=args.max_batch,
         instance_id=args.instance_id or config.instance_id,
         workers=getattr(args, "workers", None) or config.workers,
+        metrics_port=config.port_for(args.stage),
     )
     if args.stage == "normalize":
         from consumers.normalize_stage import NormalizeStage

@@ -11,7 +11,8 @@ STAGE = "pages"
 
 
 class PagesMetrics:
-    """Revisits due/done/overdue, fetch outcomes, extraction failures, robots refusals, schedule size."""
+    """Revisits due/done/overdue, fetch outcomes, extraction failures, robots refusals, schedule size.
+    (Messages, transactions and readiness are the shared runner's :class:`StageMetrics`.)"""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
@@ -65,25 +66,9 @@ class PagesMetrics:
         self.restore_seconds = Gauge(
             "newsstream_page_schedule_restore_seconds", "Seconds the last schedule restore took", registry=registry
         )
-        self.produced = Counter(
-            "newsstream_messages_produced", "Messages produced (committed transactions)", ["stage", "topic"],
-            registry=registry,
-        )  # fmt: skip
-        self.consumed = Counter(
-            "newsstream_messages_consumed", "Messages consumed", ["stage", "topic"], registry=registry
-        )
-        self.transactions = Counter(
-            "newsstream_transactions", "Kafka transactions by outcome", ["stage", "outcome"], registry=registry
-        )
-        self.ready = Gauge(
-            "newsstream_stage_ready", "1 when the stage has partitions assigned", ["stage"], registry=registry
-        )
         for outcome in OUTCOMES:
             self.done.labels(outcome)
         for outcome in FETCH_OUTCOMES:
             self.fetches.labels(outcome)
         for kind in ("article", "gone"):
             self.emitted.labels(kind)
-        for outcome in ("commit", "abort"):
-            self.transactions.labels(STAGE, outcome)
-        self.ready.labels(STAGE).set(0)

@@ -1,10 +1,10 @@
 """The pages producer end to end without Kafka: a local site whose pages change over time, the real
-Fetcher and robots.txt, the stage's learn/dispatch/apply on a compressed clock, then the real
-normalizer and detector in process (the pure chain)."""
+Fetcher and robots.txt on the stage's own fetch loop, the stage's runner entry points (process,
+tick) on a compressed clock, then the real normalizer and detector in process (the pure chain)."""
 
 from __future__ import annotations
 
-import asyncio
+import concurrent.futures
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +16,10 @@ from consumers.normalize import normalize
 from consumers.title_index import TitleIndex
 from newsstream import codec
 from newsstream.config import Config
-from producers.fetch import Fetcher, FetchSettings
+from newsstream.runner import Output
+from producers.fetch import FetchSettings
 from producers.pages.ladder import LadderPolicy
 from producers.pages.revisit import RevisitSettings
-from producers.pages.robots import RobotsCache
 from producers.pages.stage import PagesSettings, PagesStage
 from tests.integration.helpers import raw_article
 from tests.unit.test_pages_site import (
@@ -54,6 +54,7 @@ class Chain:
         settings = PagesSettings(
             revisit=RevisitSettings(LadderPolicy(LADDER), gone_confirm_s=5.0),
             min_host_delay_s=0.0, max_per_second=0.0, max_age_s=0.0,
+            fetch=FetchSettings(user_agent="newsstream-test", allow_private_addresses=True, total_timeout=10),
         )  # fmt: skip
         self.stage = PagesStage(Config(allow_private_addresses=True), settings, clock=lambda: self.now)
         self.states: dict[str, ArticleState] = {}
@@ -78,23 +79,28 @@ class Chain:
 
     def feed(self, raw: dict[str, Any]) -> str:
         article = self.detect(raw)
-        self.stage.learn(_Record(codec.dumps(article)), self.now)
+        self.take(self.stage.process(_Record(codec.dumps(article))))
         return str(article["id"])
 
-    async def run_until(self, end: float, fetcher: Any, robots: RobotsCache) -> None:
+    def take(self, outputs: list[Output]) -> None:
+        for out in outputs:
+            if out.topic == self.stage.config.topics.raw:
+                assert out.value is not None
+                raw = codec.loads(out.value)
+                self.page_versions.append(raw)
+                self.detect(raw)
+            else:
+                assert out.key is not None
+                self.schedule_records.append((out.key, out.value))
+
+    def run_until(self, end: float) -> None:
+        """One tick per simulated second; each tick's revisits finish before the next one."""
         while self.now < end:
             self.now += 1.0
-            self.stage.dispatch(fetcher, robots, self.now)
+            self.take(self.stage.tick(self.now))  # applies the last round, starts what came due
             if self.stage.inflight():
-                await asyncio.wait(self.stage.inflight(), timeout=30)
-            self.stage.apply_results()
-            for topic, key, value, _headers, _partition in self.stage.take_pending():
-                if topic == self.stage.config.topics.raw:
-                    raw = codec.loads(value)
-                    self.page_versions.append(raw)
-                    self.detect(raw)
-                else:
-                    self.schedule_records.append((key, value))
+                concurrent.futures.wait(self.stage.inflight(), timeout=30)
+        self.take(self.stage.tick(self.now))
 
     def events_of(self, article_id: str, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["article_id"] == article_id and e["type"] == kind]
@@ -104,7 +110,7 @@ def feed_item(site: Site, path: str, title: str, paragraphs: list[str]) -> dict[
     return raw_article(0, publisher=PUBLISHER, title=title, link=site.url(path), paragraphs=paragraphs)
 
 
-async def _scenario(site: Site) -> tuple[Chain, dict[str, str]]:
+def _scenario(site: Site) -> tuple[Chain, dict[str, str]]:
     site.set("/", "<html><body><h1>Valley Courier</h1><p>Latest news from the valley.</p></body></html>")
     earlier_text = ["The port authority said the ferry service was suspended.", *BODY[1:3]]
     site.set("/a/earlier", article_html(EARLIER, earlier_text))
@@ -125,11 +131,9 @@ async def _scenario(site: Site) -> tuple[Chain, dict[str, str]]:
         "private": chain.feed(feed_item(site, "/private/p1", "Members-only briefing", BODY[:1])),
     }
     assert len(chain.stage.table) == 6
-    settings = FetchSettings(user_agent="newsstream-test", allow_private_addresses=True, total_timeout=10)
-    async with Fetcher(settings) as fetcher:
-        robots = RobotsCache(fetcher, "newsstream", clock=lambda: chain.now)
+    try:
         # step 1 (10 s): every page's baseline; one host, one request at a time: one page per tick
-        await chain.run_until(start + 17, fetcher, robots)
+        chain.run_until(start + 17)
         assert len(chain.page_versions) == 5  # all but the page robots.txt refuses
         site.set("/a/seed", article_html(CORRECTED, [*BODY, CORRECTION, UPDATED]))
         site.set(
@@ -140,13 +144,15 @@ async def _scenario(site: Site) -> tuple[Chain, dict[str, str]]:
         )
         site.remove("/a/removed")
         site.set("/a/moved", "", status=301, Location="/")
-        await chain.run_until(start + 70, fetcher, robots)  # steps 2 and 3, the gone confirmations, and beyond
+        chain.run_until(start + 70)  # steps 2 and 3, the gone confirmations, and beyond
+    finally:
+        chain.stage.close()
     return chain, ids
 
 
 def test_pages_flow_corrections_json_ld_unpublished_robots_and_ladder() -> None:
     with Site() as site:
-        chain, ids = asyncio.run(_scenario(site))
+        chain, ids = _scenario(site)
 
     # the seed pattern: the page gains its CORRECTION and UPDATED lines -> correction linked to the earlier piece
     corrections = chain.events_of(ids["seed"], "correction")
