@@ -84,10 +84,10 @@ def pg_dsn(pg_server: str) -> Iterator[str]:
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')
     yield pg_server.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -98,8 +98,10 @@ def archive_dsn(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_dsn"))
 
 
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600")  # fmt: skip
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -128,7 +130,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def artefacts() -> Callable[[str], Path]:
     """Where tests write artefacts (screenshots): NEWSSTREAM_ARTEFACTS or .cache/test-artefacts/."""
-    base = Path(os.environ.get("NEWSSTREAM_ARTEFACTS", Path(__file__).resolve().parents[2] / ".cache" / "test-artefacts"))
+    default = Path(__file__).resolve().parents[2] / ".cache" / "test-artefacts"
+    base = Path(os.environ.get("NEWSSTREAM_ARTEFACTS", default))
 
     def path(name: str) -> Path:
         base.mkdir(parents=True, exist_ok=True)

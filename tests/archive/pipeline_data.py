@@ -37,7 +37,7 @@ def chain(articles: list[dict[str, Any]]) -> list[Message]:
 
 def synthetic(n_articles: int, versions: int = 3) -> list[Message]:
     """``n_articles`` articles × ``versions`` versions (round-robin), every 7th version sent twice."""
-    articles = []
+    articles: list[dict[str, Any]] = []
     for v in range(1, versions + 1):
         for i in range(n_articles):
             paragraphs = [
@@ -61,7 +61,7 @@ def demo() -> list[Message]:
     from producers.parse import parse_feed
 
     base = "http://127.0.0.1:8642"
-    articles = []
+    articles: list[dict[str, Any]] = []
     for step in range(MAX_STEP + 1):
         for feed in FEEDS:
             parse = parse_json_feed if feed.kind == "jsonfeed" else parse_feed
