@@ -3,8 +3,9 @@
 Reads every ``<script type="application/ld+json">`` block (objects, arrays, ``@graph``), takes the
 first object whose ``@type`` is an article type (``NewsArticle``, ``Article``, ``ReportageNewsArticle``,
 ``BlogPosting``, ``LiveBlogPosting``, ...), and from it ``headline``, ``datePublished``,
-``dateModified`` and ``correction``. A correction is text or a ``CorrectionComment`` (its ``text``,
-else its ``description``), or a list of either. Malformed blocks are skipped: many sites ship JSON-LD
+``dateModified``, ``correction`` and ``articleBody`` (a cross-check of the extracted text). A
+correction is text or a ``CorrectionComment`` (its ``text``, else its ``description``), or a list
+of either. Malformed blocks are skipped: many sites ship JSON-LD
 with trailing commas or raw newlines in strings, and a page is still worth reading without it.
 """
 
@@ -29,6 +30,7 @@ class JsonLd:
     corrections: tuple[str, ...] = ()
     language: str | None = None
     authors: tuple[str, ...] = ()
+    article_body: str | None = None
 
 
 def _types(obj: dict[str, Any]) -> list[str]:
@@ -103,5 +105,6 @@ def parse_blocks(blocks: Iterable[str]) -> JsonLd | None:
                 corrections=_corrections(obj.get("correction")),
                 language=_text(obj.get("inLanguage")),
                 authors=_names(obj.get("author")),
+                article_body=_text(obj.get("articleBody")),
             )
     return None

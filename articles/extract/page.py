@@ -10,10 +10,16 @@ from typing import Any
 import trafilatura
 from trafilatura.utils import load_html
 
+from articles.extract.clean import clean, cross_check
 from articles.extract.jsonld import JsonLd, parse_blocks
 
 #: trafilatura logs every page it finds no content in at WARNING; that is our metric's job.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
+#: A first pass that keeps less than this share of the page's prose paragraphs is implausibly short.
+PLAUSIBLE_SHARE = 0.25
+#: A ``<p>`` this long is prose (shorter ones are captions, labels, bylines).
+_PROSE_CHARS = 100
+_OUTSIDE_ARTICLE = "ancestor::nav|ancestor::header|ancestor::footer|ancestor::aside"
 
 
 @dataclass(frozen=True)
@@ -44,23 +50,52 @@ def _json_ld_blocks(tree: Any) -> list[str]:
     return [s.text or "" for s in tree.xpath('//script[@type="application/ld+json"]')]
 
 
+def _page_text_chars(tree: Any) -> int:
+    """Characters in the page's prose paragraphs (``<p>`` of 100+ characters outside nav, header,
+    footer and asides): what a plausible article body is measured against."""
+    total = 0
+    for para in tree.iter("p"):
+        text = para.text_content()
+        if len(text) >= _PROSE_CHARS and not para.xpath(_OUTSIDE_ARTICLE):
+            total += len(" ".join(text.split()))
+    return total
+
+
+def _run(tree: Any, url: str, *, precision: bool) -> Any:
+    return trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_precision=precision
+    )
+
+
+def _text(doc: Any) -> str:
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
 def extract(body: bytes | str, url: str) -> PageContent | None:
-    """The page's headline, paragraphs and metadata; None when no main text was found."""
+    """The page's headline, paragraphs and metadata; None when no main text was found.
+
+    trafilatura runs precision-first (page chrome and comment threads are what a diff must not
+    see), tables kept (a table is often the article). When that text is implausibly short for the
+    page (under :data:`PLAUSIBLE_SHARE` of its prose paragraphs, or empty), a second, default
+    (recall-oriented) pass runs on a fresh copy of the tree and wins when it finds more.
+    """
     tree = load_html(body)
     if tree is None:
         return None
     json_ld = parse_blocks(_json_ld_blocks(tree))
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
-    text = getattr(doc, "text", None) if doc is not None else None
+    prose = _page_text_chars(tree)
+    doc = _run(tree, url, precision=True)
+    text = _text(doc)
+    if len(text) < PLAUSIBLE_SHARE * prose or not text:
+        second = _run(load_html(body), url, precision=False)  # a fresh tree: trafilatura prunes its input
+        if len(_text(second)) > len(text):
+            doc, text = second, _text(second)
     if not text:
         return None
     title = (json_ld.headline if json_ld else None) or getattr(doc, "title", None)
     paragraphs = [" ".join(line.split()) for line in text.split("\n")]
-    paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and paragraphs[0].casefold() == " ".join(title.split()).casefold():
-        paragraphs = paragraphs[1:]
+    paragraphs = clean([p for p in paragraphs if p], (title, getattr(doc, "title", None)))
+    paragraphs = cross_check(paragraphs, json_ld.article_body if json_ld else None)
     if not paragraphs:
         return None
     author = getattr(doc, "author", None)
