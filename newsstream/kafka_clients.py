@@ -16,6 +16,8 @@ CLIENT_ID = "newsstream"
 #: kafka-python doubles the reconnect backoff up to 30 s; Java clients stop at 1 s. With 30 s a
 #: pipeline stayed idle for up to half a minute after its broker was back (tests/faults).
 RECONNECT_BACKOFF_MAX_MS = 1_000
+#: The producer's request cap (kafka-python refuses a larger record at send()).
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **overrides: Any) -> KafkaProducer:
@@ -28,7 +30,7 @@ def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **o
         "compression_type": None if kafka.compression == "none" else kafka.compression,
         "linger_ms": 5,
         "retries": 2_147_483_647,  # bounded by delivery_timeout_ms, as in the Java client
-        "max_request_size": 4 * 1024 * 1024,
+        "max_request_size": MAX_REQUEST_BYTES,
         "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
     }
     if transactional_id:

@@ -11,16 +11,22 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import time
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 
 from newsstream.errors import ConfigError, MessageError
 
-#: (outputs, None, seconds) on success; (None, (reason, error class, message), seconds) on a bad message.
-Result = tuple[list[Any] | None, tuple[str, str, str] | None, float]
+#: What went wrong with one record: reason, error class, message, traceback (bounded).
+Failure = tuple[str, str, str, str]
+#: (outputs, None, seconds) on success; (None, Failure, seconds) on a record that cannot be processed.
+Result = tuple[list[Any] | None, Failure | None, float]
+#: Bytes of traceback kept in a dead letter's header: the innermost frames, where the error was raised.
+MAX_TRACEBACK_BYTES = 4096
 
 _worker_stage: Any = None
 #: Records per task sent to a worker: small enough that producing overlaps with transforming, large
@@ -29,13 +35,27 @@ CHUNK = 100
 
 
 def apply(stage: Any, record: ConsumerRecord) -> Result:
-    """Run ``stage.process`` on one record, turning a MessageError into a value."""
+    """Run ``stage.process`` on one record, turning any exception it raises into a value.
+
+    A MessageError keeps its reason; any other exception (a bug or a value the transform did not
+    foresee, e.g. an OverflowError from a date) is reason ``exception``: one record's failure is
+    data, not a reason to stop the partition. Kafka errors are the infrastructure's and propagate.
+    """
     started = time.perf_counter()
     try:
         outputs = stage.process(record)
-    except MessageError as exc:
-        return None, (exc.reason, type(exc).__name__, str(exc)), time.perf_counter() - started
+    except KafkaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every per-record failure becomes a dead letter
+        reason = exc.reason if isinstance(exc, MessageError) else "exception"
+        return None, (reason, type(exc).__name__, str(exc), bounded_traceback(exc)), time.perf_counter() - started
     return outputs, None, time.perf_counter() - started
+
+
+def bounded_traceback(exc: BaseException) -> str:
+    """The formatted traceback of ``exc``, cut to its last MAX_TRACEBACK_BYTES (UTF-8)."""
+    text = "".join(traceback.format_exception(exc)).encode("utf-8", "replace")
+    return text[-MAX_TRACEBACK_BYTES:].decode("utf-8", "ignore")
 
 
 def _init_worker(stage: Any) -> None:
