@@ -12,16 +12,48 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from kafka import TopicPartition
 from kafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Counter
 
 from newsstream.config import KafkaSettings
 from newsstream.kafka_clients import make_consumer
+from newsstream.log import fields
 
 log = logging.getLogger(__name__)
 Apply = Callable[[bytes, bytes | None], None]
 Record = tuple[bytes, bytes | None]
+
+
+class RestoreSkips:
+    """Counts changelog records a restore could not apply: a bad record is skipped, never fatal
+    (one malformed record must not keep a stage from starting; issue 14)."""
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+        self.count = 0
+        self._counter: Any = None
+
+    def bind(self, registry: CollectorRegistry) -> None:
+        self._counter = Counter(
+            "newsstream_restore_skipped",
+            "Changelog records skipped on restore because they could not be read",
+            ["stage", "topic"],
+            registry=registry,
+        )
+
+    def skip(self, topic: str, key: bytes, exc: BaseException) -> None:
+        self.count += 1
+        if self._counter is not None:
+            self._counter.labels(self.stage, topic).inc()
+        log.warning(
+            "changelog record skipped on restore",
+            extra=fields(
+                stage=self.stage, topic=topic, key=key[:200].decode("utf-8", "replace"), error=repr(exc)[:300]
+            ),
+        )
 
 
 def restore(
@@ -60,10 +92,13 @@ def restore(
 class GlobalTable:
     """Follows every partition of a compacted topic, applying each record to ``apply`` in order."""
 
-    def __init__(self, kafka: KafkaSettings, topic: str, apply: Apply, lock: threading.Lock) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, topic: str, apply: Apply, lock: threading.Lock, skips: RestoreSkips | None = None
+    ) -> None:
         self.kafka = kafka
         self.topic = topic
         self.apply = apply
+        self.skips = skips
         self.lock = lock
         self.records_applied = 0
         self._stop = threading.Event()
@@ -102,9 +137,16 @@ class GlobalTable:
                 with self.lock:
                     for records in batch.values():
                         for record in records:
-                            if record.key is not None:
+                            if record.key is None:
+                                continue
+                            try:
                                 self.apply(record.key, record.value)
-                                self.records_applied += 1
+                            except Exception as exc:  # noqa: BLE001 - a bad record is skipped, not fatal
+                                if self.skips is None:
+                                    raise
+                                self.skips.skip(self.topic, record.key, exc)
+                                continue
+                            self.records_applied += 1
                 if not self._caught_up.is_set() and all(consumer.position(tp) >= ends[tp] for tp in partitions):
                     self._caught_up.set()
         except (KafkaError, OSError) as exc:
