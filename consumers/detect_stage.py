@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from consumers.detect import detect, index_article
 from consumers.detector_state import ArticleState
+from consumers.specs import DETECT
 from consumers.title_index import TitleIndex, title_key
 from newsstream import codec
 from newsstream.changelog import GlobalTable, restore
@@ -52,7 +53,7 @@ def cloudevent_headers(event: dict[str, Any]) -> list[tuple[str, bytes]]:
 class DetectStage(StageBase):
     """Thin adapter around the pure ``detect()``: state store, title table, event encoding."""
 
-    name = "detect-corrections"
+    name = DETECT.name
     stateless = False
 
     def __init__(self, config: Config, registry: CollectorRegistry | None = None) -> None:
@@ -98,7 +99,7 @@ class DetectStage(StageBase):
         self.index_size.set_function(lambda: len(self.titles))
 
     def input_topics(self) -> list[str]:
-        return [self.config.topics.normalized]
+        return DETECT.input_topics(self.config.topics)
 
     def is_alive(self) -> bool:
         return self.table is None or self.table.alive()

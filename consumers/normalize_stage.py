@@ -19,6 +19,7 @@ from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.normalize import normalize
+from consumers.specs import NORMALIZE
 from newsstream import codec
 from newsstream.changelog import restore
 from newsstream.config import Config
@@ -37,7 +38,7 @@ DEDUPE_WINDOW = 5000
 class NormalizeStage(StageBase):
     """Thin adapter: decode and validate a RawArticle, normalize it, emit the NormalizedArticle."""
 
-    name = "normalize"
+    name = NORMALIZE.name
     stateless = True  # process() keeps no state; admit() does, in the runner's process
 
     def __init__(self, config: Config) -> None:
@@ -46,7 +47,7 @@ class NormalizeStage(StageBase):
         self.dropped = 0
 
     def input_topics(self) -> list[str]:
-        return [self.config.topics.raw]
+        return NORMALIZE.input_topics(self.config.topics)
 
     def process(self, record: ConsumerRecord) -> list[Output]:
         raw = decode(record.value, "raw-article")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import socket
 import sys
 from collections.abc import Callable, Mapping
@@ -19,16 +18,6 @@ from typing import Any, TypeVar
 from newsstream.errors import ConfigError
 
 T = TypeVar("T")
-
-#: Default metrics/health port of each stage, so several stages can share one host.
-DEFAULT_METRICS_PORTS: dict[str, int] = {
-    "produce": 9101,
-    "normalize": 9102,
-    "detect-corrections": 9103,
-    "pages": 9104,
-    "feeds-serve": 9105,
-    "archive": 9106,
-}
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 COMPRESSIONS = ("zstd", "gzip", "none")
@@ -73,73 +62,7 @@ class Topics:
     dlq: str = "news.dlq.v1"
     detector_state: str = "news.detector-state.v1"
     titles: str = "news.titles.v1"
-    producer_state: str = "news.producer-state.v1"
     page_schedule: str = "news.page-schedule.v1"
-
-
-#: Revisit offsets after an article's first sighting, in seconds (``()`` = no revisits).
-Ladder = tuple[float, ...]
-
-#: The pages stage's default age ladder: 15 min, 1 h, 3 h, 12 h, 1 d, 3 d, 7 d, 30 d.
-DEFAULT_LADDER: Ladder = (
-    15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0, 30 * 86400.0,
-)  # fmt: skip
-
-_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_LADDER_OFF = ("off", "none", "never", "")
-
-
-def parse_duration(text: str) -> float:
-    """``"15m"`` -> 900.0; units s, m, h, d, w (seconds when none). ValueError when malformed."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(f"{text!r} is not a duration (e.g. 30s, 15m, 1h, 3d, 1w)")
-    return float(match.group(1)) * _DURATION_UNITS[(match.group(2) or "s").lower()]
-
-
-def parse_ladder(text: str) -> Ladder:
-    """``"15m,1h,3h"`` -> (900.0, 3600.0, 10800.0); ``"off"`` -> () (no revisits). ValueError when malformed."""
-    if text.strip().lower() in _LADDER_OFF:
-        return ()
-    steps = tuple(parse_duration(part) for part in text.split(","))
-    if any(s <= 0 for s in steps):
-        raise ValueError(f"ladder {text!r}: every step must be after the first sighting (> 0)")
-    if list(steps) != sorted(set(steps)):
-        raise ValueError(f"ladder {text!r}: steps must be strictly increasing")
-    return steps
-
-
-def parse_publisher_ladders(text: str) -> dict[str, Ladder]:
-    """``"Rudaw=15m,1h;Daily Wire=off"`` -> {"Rudaw": (900.0, 3600.0), "Daily Wire": ()}."""
-    ladders: dict[str, Ladder] = {}
-    for item in text.split(";"):
-        if not item.strip():
-            continue
-        name, sep, steps = item.rpartition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise ValueError(f"{item.strip()!r}: expected PUBLISHER=STEPS")
-        if name in ladders:
-            raise ValueError(f"publisher {name!r} is given twice")
-        ladders[name] = parse_ladder(steps)
-    return ladders
-
-
-@dataclass(frozen=True)
-class PagesConfig:
-    """How ``newsstream pages`` schedules revisits and paces them (its flags override these)."""
-
-    #: Revisit offsets after first sighting, for every publisher without its own ladder.
-    ladder: Ladder = DEFAULT_LADDER
-    #: Per-publisher ladders, by the publisher name NormalizedArticle carries (``()`` = off).
-    publisher_ladders: Mapping[str, Ladder] = field(default_factory=dict)
-    #: Seconds between two requests to one host.
-    host_delay_seconds: float = 5.0
-    #: A second 404/410 at least this long after the first makes a page gone.
-    gone_confirm_seconds: float = 600.0
-    #: Articles published longer ago than this are not scheduled; 0 = no limit.
-    max_age_seconds: float = 30 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -166,18 +89,11 @@ class Config:
     poll_floor_seconds: float = 60.0
     #: Worker processes for stateless transforms (the normalizer).
     workers: int = 1
-    pages: PagesConfig = PagesConfig()
     #: Where ``newsstream archive`` writes and ``newsstream web`` reads: ``postgresql://…``, or None for
     #: SQLite in the state dir. repr=False: a DSN can carry a password.
     archive_dsn: str | None = field(default=None, repr=False)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
-
-    def port_for(self, stage: str) -> int:
-        """The metrics port: NEWSSTREAM_METRICS_PORT when set, else the stage's default."""
-        if self.metrics_port is not None:
-            return self.metrics_port
-        return DEFAULT_METRICS_PORTS.get(stage, 9100)
 
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with some fields replaced (CLI flags override the environment)."""
@@ -209,7 +125,6 @@ class Config:
             dlq=reader.text("NEWSSTREAM_TOPIC_DLQ", defaults.dlq),
             detector_state=reader.text("NEWSSTREAM_TOPIC_DETECTOR_STATE", defaults.detector_state),
             titles=reader.text("NEWSSTREAM_TOPIC_TITLES", defaults.titles),
-            producer_state=reader.text("NEWSSTREAM_TOPIC_PRODUCER_STATE", defaults.producer_state),
             page_schedule=reader.text("NEWSSTREAM_TOPIC_PAGE_SCHEDULE", defaults.page_schedule),
         )
         default_format = "console" if sys.stderr.isatty() else "json"
@@ -230,13 +145,6 @@ class Config:
             instance_id=reader.text("NEWSSTREAM_INSTANCE_ID", socket.gethostname()),
             poll_floor_seconds=reader.positive_float("NEWSSTREAM_POLL_FLOOR_SECONDS", 60.0),
             workers=reader.positive_int("NEWSSTREAM_WORKERS", 1),
-            pages=PagesConfig(
-                ladder=reader.parsed("NEWSSTREAM_PAGES_LADDER", parse_ladder, DEFAULT_LADDER),
-                publisher_ladders=reader.parsed("NEWSSTREAM_PAGES_PUBLISHER_LADDERS", parse_publisher_ladders, {}),
-                host_delay_seconds=reader.non_negative_float("NEWSSTREAM_PAGES_HOST_DELAY_SECONDS", 5.0),
-                gone_confirm_seconds=reader.parsed("NEWSSTREAM_PAGES_GONE_CONFIRM", parse_duration, 600.0),
-                max_age_seconds=reader.parsed("NEWSSTREAM_PAGES_MAX_AGE", parse_duration, 30 * 86400.0),
-            ),
             archive_dsn=env.get("NEWSSTREAM_ARCHIVE_DSN", "").strip() or None,
             web_host=reader.text("NEWSSTREAM_WEB_HOST", "127.0.0.1"),
             web_port=_default(reader.optional_port("NEWSSTREAM_WEB_PORT"), 8080),
@@ -340,3 +248,8 @@ class _Reader:
         if not 0 <= port <= 65535:
             raise ConfigError(f"{name}={value!r} is out of range (0-65535)")
         return port
+
+
+#: The typed environment reader, for stage settings read outside this module (a stage's own
+#: variables live with the stage, e.g. producers/pages/settings.py).
+EnvReader = _Reader

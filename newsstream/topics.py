@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kafka.admin import NewTopic
@@ -20,18 +21,29 @@ class TopicSpec:
     purpose: str
 
 
-def topic_specs(config: Config) -> list[TopicSpec]:
-    """Every topic the pipeline uses, with its cleanup policy."""
-    t = config.topics
+#: Per Topics field: compacted?, what it carries. Which topics exist is the stages' business (their
+#: specs name the topics they read and write; ``topics create`` takes the union).
+TOPICS: dict[str, tuple[bool, str]] = {
+    "raw": (False, "RawArticle: what the feed said"),
+    "normalized": (False, "NormalizedArticle: one message per distinct version"),
+    "corrections": (False, "CorrectionEvent (CloudEvents binary mode)"),
+    "dlq": (False, "messages a stage could not process, with the reason in headers"),
+    "detector_state": (True, "detector state changelog, keyed by article id"),
+    "titles": (True, "title index: publisher + normalized title -> article id"),
+    "page_schedule": (True, "article page revisit schedule"),
+}
+
+
+def topic_specs(config: Config, fields: Iterable[str] | None = None) -> list[TopicSpec]:
+    """The topics named by ``fields`` (Topics field names; default every one), in table order."""
+    wanted = set(TOPICS if fields is None else fields)
+    unknown = wanted - set(TOPICS)
+    if unknown:
+        raise ValueError(f"no such topics: {sorted(unknown)}")
     return [
-        TopicSpec(t.raw, False, "RawArticle: what the feed said"),
-        TopicSpec(t.normalized, False, "NormalizedArticle: one message per distinct version"),
-        TopicSpec(t.corrections, False, "CorrectionEvent (CloudEvents binary mode)"),
-        TopicSpec(t.dlq, False, "messages a stage could not process, with the reason in headers"),
-        TopicSpec(t.detector_state, True, "detector state changelog, keyed by article id"),
-        TopicSpec(t.titles, True, "title index: publisher + normalized title -> article id"),
-        TopicSpec(t.producer_state, True, "feed fetch state (validators, entry fingerprints)"),
-        TopicSpec(t.page_schedule, True, "article page revisit schedule"),
+        TopicSpec(getattr(config.topics, name), compacted, purpose)
+        for name, (compacted, purpose) in TOPICS.items()
+        if name in wanted
     ]
 
 
@@ -46,13 +58,14 @@ def topic_configs(spec: TopicSpec, replication_factor: int) -> dict[str, str]:
     return configs
 
 
-def create_topics(config: Config) -> list[tuple[TopicSpec, bool]]:
-    """Create missing topics; return each spec with True when it was created now."""
+def create_topics(config: Config, fields: Iterable[str] | None = None) -> list[tuple[TopicSpec, bool]]:
+    """Create missing topics (``fields`` as in :func:`topic_specs`); return each spec with True when
+    it was created now."""
     admin = make_admin(config.kafka)
     try:
         existing = set(admin.list_topics())
         results: list[tuple[TopicSpec, bool]] = []
-        for spec in topic_specs(config):
+        for spec in topic_specs(config, fields):
             if spec.name in existing:
                 results.append((spec, False))
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping, Sequence
 
-from newsstream.config import DEFAULT_METRICS_PORTS
+from newsstream.cli.specs import BY_NAME
 from newsstream.errors import ConfigError
 
 #: The stages ``run`` starts, in pipeline order (the base-port order).
@@ -36,7 +36,7 @@ def _port(text: str, where: str) -> int:
 
 def stage_ports(flags: Sequence[str], environ: Mapping[str, str]) -> dict[str, int]:
     """The metrics port of each stage in ``RUN_STAGES`` (ConfigError names a bad flag or variable)."""
-    ports = {stage: DEFAULT_METRICS_PORTS[stage] for stage in RUN_STAGES}
+    ports = {stage: BY_NAME[stage].default_port for stage in RUN_STAGES}
     if environ.get("NEWSSTREAM_METRICS_PORT"):
         base = _port(environ["NEWSSTREAM_METRICS_PORT"], "NEWSSTREAM_METRICS_PORT")
         ports = {stage: base + i for i, stage in enumerate(RUN_STAGES)}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from newsstream.cli._common import add_kafka_flag, load_config
-from newsstream.config import PagesConfig, parse_duration, parse_ladder
 from newsstream.errors import ConfigError
+from producers.pages.settings import PagesConfig, parse_duration, parse_ladder
+from producers.specs import PAGES
 
 if TYPE_CHECKING:  # the stage imports Kafka clients: only when the command runs
     from producers.pages.stage import PagesSettings
@@ -48,14 +50,14 @@ in one Kafka transaction. SIGTERM lets in-flight revisits finish (5 s), commits,
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "pages",
-        help="revisit article pages on an age ladder; send new versions (source page) to news.raw.v1",
+        PAGES.name,
+        help=PAGES.summary,
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_kafka_flag(parser)
-    parser.add_argument("--group", default="newsstream-pages", help="consumer group id (default newsstream-pages)")
+    parser.add_argument("--group", default=PAGES.group_id, help=f"consumer group id (default {PAGES.group_id})")
     parser.add_argument(
         "--instance-id",
         help="stable id of this instance (default NEWSSTREAM_INSTANCE_ID or the host name); part of the "
@@ -91,7 +93,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--no-robots", action="store_true", help="do not read robots.txt (only for your own sites)")
     parser.add_argument(
         "--metrics-port", type=int, metavar="PORT",
-        help="metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default 9104; 0 = any free port)",
+        help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {PAGES.default_port}; "
+        "0 = any free port)",
     )  # fmt: skip
     parser.set_defaults(handler=_run)
 
@@ -146,8 +149,8 @@ def _run(args: argparse.Namespace) -> int:
     from producers.pages.stage import PagesStage
 
     config = load_config(args)
-    settings = build_settings(args, args.instance_id or config.instance_id, config.pages)
-    port = args.metrics_port if args.metrics_port is not None else config.port_for("pages")
+    settings = build_settings(args, args.instance_id or config.instance_id, PagesConfig.from_env(os.environ))
+    port = args.metrics_port if args.metrics_port is not None else PAGES.port(config)
     log.info(
         "pages: ladder %s, %d publisher ladders, host delay %.1f s; metrics on port %d",
         format_ladder(settings.revisit.policy.default), len(settings.revisit.policy.per_publisher),

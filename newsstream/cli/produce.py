@@ -10,6 +10,7 @@ from pathlib import Path
 from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.errors import ConfigError, NewsstreamError
 
+from producers.specs import PRODUCE
 log = logging.getLogger("newsstream.produce")
 
 DESCRIPTION = """\
@@ -34,8 +35,8 @@ examples:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "produce",
-        help="poll feeds and push new or changed entries to news.raw.v1",
+        PRODUCE.name,
+        help=PRODUCE.summary,
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--metrics-port",
         type=int,
         metavar="PORT",
-        help="metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default 9101; 0 = any free port); "
+        help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {PRODUCE.default_port}; "
+        "0 = any free port); "
         "with --once the server starts only when this is given",
     )
     parser.set_defaults(handler=_run)
@@ -99,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     server = None
     if not args.once or args.metrics_port is not None:
-        port = args.metrics_port if args.metrics_port is not None else config.port_for("produce")
+        port = args.metrics_port if args.metrics_port is not None else PRODUCE.port(config)
         server = HealthServer(registry, config.metrics_host, port, ready=lambda: stage.ready).start()
         log.info("metrics and health on http://%s:%d/metrics", config.metrics_host, server.port)
     try:

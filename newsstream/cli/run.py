@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from newsstream import codec, devkafka
-from newsstream.cli import _ports, _runs
+from newsstream.cli import _ports, _runs, specs
 from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.cli.specs import DETECT, NORMALIZE, PAGES
 from newsstream.config import Config, Topics
 from newsstream.errors import NewsstreamError
 from newsstream.liveview import describe_event, missing_events, scrape, status_line
@@ -90,13 +91,8 @@ def _port_env(env: dict[str, str], port: int) -> dict[str, str]:
 
 
 def _topic_env(topics: Topics) -> dict[str, str]:
-    return {
-        "NEWSSTREAM_TOPIC_RAW": topics.raw, "NEWSSTREAM_TOPIC_NORMALIZED": topics.normalized,
-        "NEWSSTREAM_TOPIC_CORRECTIONS": topics.corrections, "NEWSSTREAM_TOPIC_DLQ": topics.dlq,
-        "NEWSSTREAM_TOPIC_DETECTOR_STATE": topics.detector_state, "NEWSSTREAM_TOPIC_TITLES": topics.titles,
-        "NEWSSTREAM_TOPIC_PRODUCER_STATE": topics.producer_state,
-        "NEWSSTREAM_TOPIC_PAGE_SCHEDULE": topics.page_schedule,
-    }  # fmt: skip
+    """NEWSSTREAM_TOPIC_<FIELD> for every topic (the names Config.from_env reads)."""
+    return {f"NEWSSTREAM_TOPIC_{name.upper()}": value for name, value in vars(topics).items()}
 
 
 def _ensure_broker(config: Config) -> bool:
@@ -127,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         _runs.delete_earlier_run_topics(config)
         config = config.with_overrides(topics=_demo_topics(run_id))
         _runs.write_record(config.state_dir, run_id, config.kafka.bootstrap_servers, config.topics)
-    for spec, created in create_topics(config):
+    for spec, created in create_topics(config, specs.topic_fields()):
         if created:
             log.debug("created topic %s", spec.name)
     print(f"topics ready ({config.topics.raw}, {config.topics.normalized}, {config.topics.corrections}, …)")
@@ -183,7 +179,13 @@ def _run(args: argparse.Namespace) -> int:
         supervisor.start(
             Child(
                 "normalize",
-                ["normalize", "--group", f"newsstream-normalizer{group_suffix}", "--instance-id", f"run{group_suffix}"],
+                [
+                    NORMALIZE.name,
+                    "--group",
+                    f"{NORMALIZE.group_id}{group_suffix}",
+                    "--instance-id",
+                    f"run{group_suffix}",
+                ],
                 _port_env(env, ports["normalize"]),
                 logs / "normalize.log",
                 ports["normalize"],
@@ -193,9 +195,9 @@ def _run(args: argparse.Namespace) -> int:
             Child(
                 "detect",
                 [
-                    "detect-corrections",
+                    DETECT.name,
                     "--group",
-                    f"newsstream-detector{group_suffix}",
+                    f"{DETECT.group_id}{group_suffix}",
                     "--instance-id",
                     f"run{group_suffix}",
                 ],
@@ -207,7 +209,7 @@ def _run(args: argparse.Namespace) -> int:
         supervisor.start(
             Child(
                 "pages",
-                ["pages", "--group", f"newsstream-pages{group_suffix}", "--instance-id", f"run{group_suffix}"],
+                [PAGES.name, "--group", f"{PAGES.group_id}{group_suffix}", "--instance-id", f"run{group_suffix}"],
                 _port_env(env, ports["pages"]),
                 logs / "pages.log",
                 ports["pages"],

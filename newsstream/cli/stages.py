@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from consumers.specs import DETECT, NORMALIZE
 from newsstream.cli._common import add_kafka_flag, load_config
-from newsstream.config import DEFAULT_METRICS_PORTS
 from newsstream.runner import RunnerOptions, run_stage
+from newsstream.stagespec import StageSpec
 
-STAGES = {
-    "normalize": (
-        "consume news.raw.v1, normalize each article, produce news.normalized.v1",
-        "newsstream-normalizer",
-    ),
-    "detect-corrections": (
-        "consume news.normalized.v1, detect corrections, produce news.corrections.v1 (CloudEvents)",
-        "newsstream-detector",
-    ),
-}
+STAGES: dict[str, StageSpec] = {spec.name: spec for spec in (NORMALIZE, DETECT)}
 
 EPILOG = """\
 Exactly-once: outputs and consumed offsets are committed in one Kafka transaction; readers of the
@@ -28,7 +20,8 @@ current batch, commits, and exits 0. Metrics and health: http://HOST:PORT/metric
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for name, (summary, group) in STAGES.items():
+    for name, spec in STAGES.items():
+        summary, group = spec.summary, spec.group_id
         parser = subparsers.add_parser(
             name, help=summary, description=summary, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
         )
@@ -44,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--metrics-port",
             type=int,
             metavar="PORT",
-            help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {DEFAULT_METRICS_PORTS[name]}; "
+            help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {spec.default_port}; "
             "0 = any free port)",
         )
         if name == "normalize":
@@ -66,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         max_batch=args.max_batch,
         instance_id=args.instance_id or config.instance_id,
         workers=getattr(args, "workers", None) or config.workers,
-        metrics_port=config.port_for(args.stage),
+        metrics_port=STAGES[args.stage].port(config),
     )
     if args.stage == "normalize":
         from consumers.normalize_stage import NormalizeStage

@@ -21,7 +21,7 @@ from newsstream.config import Config
 from newsstream.errors import DecodeError, NewsstreamError
 
 #: Short names people can type instead of the configured topic names.
-ALIASES = ("raw", "normalized", "corrections", "dlq", "detector_state", "titles", "producer_state", "page_schedule")
+ALIASES = ("raw", "normalized", "corrections", "dlq", "detector_state", "titles", "page_schedule")
 CE_PREFIX = "ce_"
 CE_TYPE_PREFIX = "news.article."
 LONG_STRING = 160

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.cli.specs import topic_fields
 from newsstream.topics import create_topics
 
 
@@ -29,7 +30,7 @@ def _create(args: argparse.Namespace) -> int:
         config = config.with_overrides(partitions=args.partitions)
     if args.replication_factor:
         config = config.with_overrides(replication_factor=args.replication_factor)
-    for spec, created in create_topics(config):
+    for spec, created in create_topics(config, topic_fields()):
         policy = "compact" if spec.compacted else "delete"
         print(f"{'created' if created else 'exists '}  {spec.name:28} {policy:8} {spec.purpose}")
     return 0

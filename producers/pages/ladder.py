@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 # The ladder and duration grammar is parsed where the settings are read (NEWSSTREAM_PAGES_* and the
 # flags share it); re-exported here, where the schedule logic lives.
-from newsstream.config import DEFAULT_LADDER, Ladder, parse_duration, parse_ladder
+from producers.pages.settings import DEFAULT_LADDER, Ladder, parse_duration, parse_ladder
 
 __all__ = [
     "DEFAULT_LADDER", "Ladder", "LadderPolicy", "first_step", "format_ladder", "lateness_tolerance", "next_step",

@@ -42,11 +42,12 @@ from producers.fetch import FetchSettings
 from producers.pages.extract import gone_article, page_article
 from producers.pages.fetch_loop import FetchLoop
 from producers.pages.ladder import lateness_tolerance
-from producers.pages.metrics import STAGE, PagesMetrics
+from producers.pages.metrics import PagesMetrics
 from producers.pages.polite import HostQueues, host_key
 from producers.pages.revisit import RevisitSettings, apply_outcome, schedule_new
 from producers.pages.schedule import PageEntry, ScheduleTable
 from producers.pages.worker import RevisitRequest, RevisitResult
+from producers.specs import PAGES
 
 log = logging.getLogger("newsstream.pages")
 
@@ -81,7 +82,7 @@ class PagesSettings:
 class PagesStage(StageBase):
     """The pages producer: schedule table, host queues and a fetch loop, on the shared runner."""
 
-    name = STAGE
+    name = PAGES.name
     stateless = False
 
     def __init__(
@@ -117,7 +118,7 @@ class PagesStage(StageBase):
         self.metrics.in_flight.set_function(lambda: len(self._inflight))
 
     def input_topics(self) -> list[str]:
-        return [self.config.topics.normalized]
+        return PAGES.input_topics(self.config.topics)
 
     # --- rebalance (the runner calls these inside poll, and after an aborted transaction) -----
     def on_assigned(self, partitions: set[TopicPartition]) -> None:

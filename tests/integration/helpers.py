@@ -29,7 +29,6 @@ def stage_env(config: Config, **extra: str) -> dict[str, str]:
         "NEWSSTREAM_TOPIC_DLQ": t.dlq,
         "NEWSSTREAM_TOPIC_DETECTOR_STATE": t.detector_state,
         "NEWSSTREAM_TOPIC_TITLES": t.titles,
-        "NEWSSTREAM_TOPIC_PRODUCER_STATE": t.producer_state,
         "NEWSSTREAM_TOPIC_PAGE_SCHEDULE": t.page_schedule,
         "NEWSSTREAM_STATE_DIR": str(config.state_dir),
         "NEWSSTREAM_LOG_FORMAT": "console",

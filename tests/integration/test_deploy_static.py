@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from newsstream.config import DEFAULT_METRICS_PORTS
+from newsstream.cli.specs import BY_NAME, FEEDS_SERVE, STAGES
 
 REPO = Path(__file__).resolve().parents[2]
 PROMETHEUS = REPO / "deploy" / "prometheus"
@@ -27,9 +27,8 @@ GRAFANA = REPO / "deploy" / "grafana"
 COMPOSE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 APP_IMAGE = "newsstream:"
-#: Compose service -> the stage (CLI command, Prometheus job) it runs.
-STAGE_SERVICES = {"producer": "produce", "demo-producer": "produce", "normalizer": "normalize",
-                  "detector": "detect-corrections", "pages": "pages", "demo-pages": "pages"}  # fmt: skip
+#: Compose service -> the stage (CLI command, Prometheus job) it runs, from the stage specs.
+STAGE_SERVICES = {svc: s.name for s in STAGES if s is not FEEDS_SERVE for svc in s.compose_services}
 
 
 def need(tool: str) -> str:
@@ -109,7 +108,7 @@ def test_every_stage_is_scraped_at_its_compose_address(services: dict[str, dict[
     jobs = {j["job_name"]: [t for sc in j["static_configs"] for t in sc["targets"]] for j in config["scrape_configs"]}
     assert "prometheus" in jobs
     for name, stage in STAGE_SERVICES.items():
-        port = DEFAULT_METRICS_PORTS[stage]
+        port = BY_NAME[stage].default_port
         aliases = services[name].get("networks", {}).get("default", {}).get("aliases", [])
         assert {f"{host}:{port}" for host in [name, *aliases]} & set(jobs[stage]), (name, jobs[stage])
 
@@ -272,7 +271,7 @@ def test_stage_services_use_their_default_metrics_port(services: dict[str, dict[
     expected = {**STAGE_SERVICES, "demo-feeds": "feeds-serve"}
     for name, stage in expected.items():
         service = services[name]
-        port = DEFAULT_METRICS_PORTS[stage]
+        port = BY_NAME[stage].default_port
         assert service["environment"]["NEWSSTREAM_METRICS_PORT"] == str(port), name
         if name != "demo-feeds":
             assert f"{port}:{port}" in service.get("ports", []), name

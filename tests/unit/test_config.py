@@ -7,8 +7,10 @@ import sys
 
 import pytest
 
-from newsstream.config import DEFAULT_LADDER, Config, PagesConfig
+from consumers.specs import NORMALIZE
+from newsstream.config import Config
 from newsstream.errors import ConfigError
+from producers.pages.settings import DEFAULT_LADDER, PagesConfig
 
 
 def test_defaults_match_the_design() -> None:
@@ -16,7 +18,7 @@ def test_defaults_match_the_design() -> None:
     assert config.kafka.bootstrap_servers == "localhost:9092"
     assert config.topics.raw == "news.raw.v1" and config.topics.dlq == "news.dlq.v1"
     assert config.allow_private_addresses is False
-    assert config.port_for("normalize") == 9102
+    assert NORMALIZE.port(config) == 9102
 
 
 def test_variables_are_read() -> None:
@@ -35,7 +37,7 @@ def test_variables_are_read() -> None:
     assert config.kafka.client_options()["bootstrap_servers"] == ["a:1", "b:2"]
     assert config.kafka.client_options()["sasl_plain_username"] == "u"
     assert config.kafka.security_protocol == "SASL_SSL"
-    assert config.topics.raw == "raw.x" and config.port_for("normalize") == 9999
+    assert config.topics.raw == "raw.x" and NORMALIZE.port(config) == 9999
     assert config.allow_private_addresses is True
     assert "s3cr3t-pw" not in repr(config.kafka), "the SASL password must not appear in logs or reprs"
 
@@ -65,7 +67,8 @@ def test_variables_are_read() -> None:
 )
 def test_malformed_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
-        Config.from_env(env)
+        # the pages stage's own variables are read with its settings, not by the runtime's Config
+        PagesConfig.from_env(env) if named.startswith("NEWSSTREAM_PAGES_") else Config.from_env(env)
 
 
 def test_a_malformed_variable_stops_start_up_with_its_name() -> None:
@@ -84,7 +87,7 @@ def test_a_malformed_variable_stops_start_up_with_its_name() -> None:
 def test_pages_settings_default_to_the_stage_defaults() -> None:
     from producers.pages.ladder import DEFAULT_LADDER as STAGE_LADDER
 
-    pages = Config.from_env({}).pages
+    pages = PagesConfig.from_env({})
     assert pages == PagesConfig()
     assert pages.ladder == DEFAULT_LADDER == STAGE_LADDER
     assert len(pages.ladder) == 8 and pages.ladder[0] == 900 and pages.ladder[-1] == 30 * 86400
@@ -93,7 +96,7 @@ def test_pages_settings_default_to_the_stage_defaults() -> None:
 
 
 def test_pages_variables_are_read() -> None:
-    pages = Config.from_env(
+    pages = PagesConfig.from_env(
         {
             "NEWSSTREAM_PAGES_LADDER": "30s, 2m,1h",
             "NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "Rudaw=15m,1d; Daily Wire=off;",
@@ -101,21 +104,21 @@ def test_pages_variables_are_read() -> None:
             "NEWSSTREAM_PAGES_GONE_CONFIRM": "2m",
             "NEWSSTREAM_PAGES_MAX_AGE": "0",
         }
-    ).pages
+    )
     assert pages.ladder == (30.0, 120.0, 3600.0)
     assert pages.publisher_ladders == {"Rudaw": (900.0, 86400.0), "Daily Wire": ()}
     assert pages.host_delay_seconds == 0.5
     assert pages.gone_confirm_seconds == 120.0
     assert pages.max_age_seconds == 0.0  # no limit
-    assert Config.from_env({"NEWSSTREAM_PAGES_LADDER": "off"}).pages.ladder == ()
-    assert Config.from_env({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "0"}).pages.host_delay_seconds == 0.0
+    assert PagesConfig.from_env({"NEWSSTREAM_PAGES_LADDER": "off"}).ladder == ()
+    assert PagesConfig.from_env({"NEWSSTREAM_PAGES_HOST_DELAY_SECONDS": "0"}).host_delay_seconds == 0.0
 
 
 def test_pages_flags_override_the_variables() -> None:
     from newsstream.cli import build_parser
     from newsstream.cli.pages import build_settings
 
-    env = Config.from_env(
+    env = PagesConfig.from_env(
         {
             "NEWSSTREAM_PAGES_LADDER": "1h,1d",
             "NEWSSTREAM_PAGES_PUBLISHER_LADDERS": "A=off;B=2h",
@@ -123,7 +126,7 @@ def test_pages_flags_override_the_variables() -> None:
             "NEWSSTREAM_PAGES_GONE_CONFIRM": "1m",
             "NEWSSTREAM_PAGES_MAX_AGE": "0",
         }
-    ).pages
+    )
     parser = build_parser()
     from_env = build_settings(parser.parse_args(["pages"]), "i", env)
     assert from_env.revisit.policy.default == (3600.0, 86400.0)
