@@ -11,8 +11,9 @@ Two checks cover every connection the fetcher opens:
 Refused: private, loopback, link-local, unique-local IPv6 (fc00::/7), multicast, unspecified,
 reserved and otherwise non-global addresses, including IPv4 addresses embedded in IPv6 (mapped,
 compatible, 6to4, Teredo, NAT64). ``allow_private=True`` (NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1)
-lifts the address rules but never the scheme rule; ``allowed_networks`` lets an operator permit
-named internal networks while the guard stays on.
+lifts the address rules but never the scheme rule nor the cloud metadata / link-local ranges
+(:data:`METADATA_NETWORKS`); ``allowed_networks`` lets an operator permit named networks (those
+ranges included) while the guard stays on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,19 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+#: Cloud metadata endpoints and the link-local ranges they live in: refused even with
+#: NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1, unless a network listed in NEWSSTREAM_ALLOWED_NETWORKS
+#: contains the address (a feed redirecting to 169.254.169.254 would read instance credentials).
+METADATA_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "169.254.0.0/16",  # IPv4 link-local: AWS, GCP, Azure, Oracle 169.254.169.254, ECS 169.254.170.2
+        "fe80::/10",  # IPv6 link-local
+        "fd00:ec2::254/128",  # AWS IMDS over IPv6
+        "fd20:ce::254/128",  # GCP metadata over IPv6
+        "100.100.100.200/32",  # Alibaba Cloud metadata
+    )
+)
 
 
 class BlockedAddressError(OSError):
@@ -91,9 +105,29 @@ class AddressPolicy:
 
     def reason(self, ip: IPAddress) -> str | None:
         """Why ``ip`` is refused under this policy, or None."""
-        if self.allow_private or any(ip in net for net in self.allowed_networks if net.version == ip.version):
+        if any(ip in net for net in self.allowed_networks if net.version == ip.version):
+            return None
+        metadata = metadata_reason(ip)
+        if metadata is not None:
+            return metadata
+        if self.allow_private:
             return None
         return address_block_reason(ip)
+
+
+def metadata_reason(ip: IPAddress) -> str | None:
+    """Why ``ip`` is a cloud metadata or link-local address (also when embedded in IPv6), or None."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            return f"{ip} is a scoped (link-local) IPv6 address"
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            reason = metadata_reason(inner)
+            return f"{ip} embeds {reason}" if reason else None
+    for net in METADATA_NETWORKS:
+        if net.version == ip.version and ip in net:
+            return f"{ip} is in {net}, a cloud metadata or link-local range (allowed only if listed)"
+    return None
 
 
 def check_url(url: str, policy: AddressPolicy) -> str | None:
