@@ -159,7 +159,7 @@ def test_non_canonical_ipv4_spellings_never_connect(internal: Site, template: st
     ("url", "label"),
     [
         ("http://169.254.169.254/latest/meta-data/iam/security-credentials/", "link-local"),
-        ("http://[fd00:ec2::254]/latest/meta-data/", "private"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "metadata"),
         ("http://[::ffff:169.254.169.254]/latest/meta-data/", "link-local"),
         ("http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "link-local"),
         ("http://metadata.attacker.example/computeMetadata/v1/", "link-local"),
