@@ -67,6 +67,8 @@ class PollResult:
     ttl_minutes: int | None = None
     error: str | None = None
     entries_skipped: int = 0
+    #: Entries skipped because mapping them raised (counted; the rest of the feed is kept).
+    entries_bad: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -140,6 +142,7 @@ class HttpProducer(Producer):
             ttl_minutes=parsed.ttl_minutes,
             error=error,
             entries_skipped=parsed.entries_skipped,
+            entries_bad=parsed.entries_bad,
             notes=parsed.notes,
         )
 

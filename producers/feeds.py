@@ -290,6 +290,27 @@ class OpmlImport:
     skipped: list[str] = field(default_factory=list)  # one reason per outline not imported
 
 
+def _opml_type(outline: ET.Element, url: str) -> str:
+    """``jsonfeed`` when the outline or the URL says JSON (``type="json"``, ``….json``), else ``rss``.
+    Most OPML exporters write ``type="rss"`` for every feed; the producer also sniffs the content."""
+    kind = (outline.get("type") or "").strip().lower()
+    path = urlsplit(url).path.lower()
+    query = urlsplit(url).query.lower()
+    if kind in ("json", "jsonfeed") or path.endswith(".json") or "format=json" in query:
+        return "jsonfeed"
+    return "rss"
+
+
+def _opml_publisher(outline: ET.Element) -> str | None:
+    """An explicit ``publisher`` attribute, else the site of ``htmlUrl`` without ``www.`` (so every
+    feed of one site shares the publisher that scopes the title index), else None."""
+    explicit = (outline.get("publisher") or "").strip()
+    if explicit:
+        return explicit
+    host = urlsplit((outline.get("htmlUrl") or outline.get("htmlurl") or "").strip()).hostname
+    return host.removeprefix("www.") if host else None
+
+
 def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
     """Feeds from an OPML export: every ``outline`` with an ``xmlUrl``; parent outlines become tags."""
     from producers.parse import defuse_doctype
@@ -323,14 +344,14 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlImport:
                 result.skipped.append(f"{text or url}: duplicate URL")
                 continue
             seen.add(url)
-            kind = (outline.get("type") or "rss").strip().lower()
             result.feeds.append(
                 FeedConfig(
                     url=url,
                     name=text or urlsplit(url).hostname or url,
+                    publisher=_opml_publisher(outline),
                     language=(outline.get("language") or "").strip() or None,
                     tags=tuple(p for p in path if p),
-                    type="jsonfeed" if kind in ("json", "jsonfeed") else "rss",
+                    type=_opml_type(outline, url),
                 )
             )
 

@@ -17,7 +17,19 @@ import orjson
 from producers.base import HttpProducer
 from producers.feeds import FeedConfig
 from producers.fingerprint import utc_string
-from producers.parse import ParseResult, build_article, feed_block, fetched_at_string, http_block
+from producers.parse import (
+    EMPTY_NOTE,
+    MAX_BAD_NOTES,
+    ParseResult,
+    bad_entry_note,
+    build_article,
+    feed_block,
+    fetched_at_string,
+    has_text,
+    http_block,
+    parse_feed,
+)
+from producers.sniff import HTML_ERROR, mismatch_note, sniff
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -82,45 +94,25 @@ def parse_json_feed(
     articles: list[dict[str, Any]] = []
     skipped = 0
     items = document["items"]
-    for item in items:
+    notes: list[str] = []
+    bad = 0
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
             skipped += 1
             continue
-        content = []
-        if isinstance(item.get("content_html"), str):
-            content.append({"type": "text/html", "language": None, "value": item["content_html"]})
-        if isinstance(item.get("content_text"), str):
-            content.append({"type": "text/plain", "language": None, "value": item["content_text"]})
-        enclosures = [
-            {
-                "url": str(a["url"]),
-                "type": _str(a.get("mime_type")),
-                "length": a.get("size_in_bytes") if isinstance(a.get("size_in_bytes"), int) else None,
-            }
-            for a in item.get("attachments") or []
-            if isinstance(a, dict) and isinstance(a.get("url"), str)
-        ]
-        tags = [str(t) for t in item.get("tags") or [] if isinstance(t, str | int)]
-        article = build_article(
-            guid=_str(item.get("id")) or None,
-            link=_str(item.get("url")) or _str(item.get("external_url")) or None,
-            title=_str(item.get("title")),
-            summary=_str(item.get("summary")),
-            content=content,
-            published=_date(item.get("date_published")),
-            updated=_date(item.get("date_modified")),
-            authors=_authors(item, document),
-            tags=tags,
-            enclosures=enclosures,
-            language=_str(item.get("language")),
-            feed_url=url,
-            feed={**feed_facts, "tags": list(feed_facts["tags"])},
-            fetched_at=fetched,
-            http=dict(http_facts),
-            producer=prod,
-        )
+        try:
+            article = _item_article(item, document, url, feed_facts, fetched, http_facts, prod)
+        except Exception as exc:  # noqa: BLE001 - skip and count this item, keep the rest of the feed
+            bad += 1
+            if bad <= MAX_BAD_NOTES:
+                notes.append(bad_entry_note(index, exc))
+            continue
         if article is None:
             skipped += 1
+        elif not has_text(article):
+            bad += 1
+            if bad <= MAX_BAD_NOTES:
+                notes.append(EMPTY_NOTE.format(number=index + 1))
         else:
             articles.append(article)
     return ParseResult(
@@ -131,11 +123,58 @@ def parse_json_feed(
         format=fmt,
         entries_seen=len(items),
         entries_skipped=skipped,
+        entries_bad=bad,
+        notes=notes,
+    )
+
+
+def _item_article(
+    item: dict[str, Any],
+    document: Mapping[str, Any],
+    url: str,
+    feed_facts: Mapping[str, Any],
+    fetched: str,
+    http_facts: Mapping[str, Any],
+    prod: Mapping[str, str],
+) -> dict[str, Any] | None:
+    content = []
+    if isinstance(item.get("content_html"), str):
+        content.append({"type": "text/html", "language": None, "value": item["content_html"]})
+    if isinstance(item.get("content_text"), str):
+        content.append({"type": "text/plain", "language": None, "value": item["content_text"]})
+    enclosures = [
+        {
+            "url": str(a["url"]),
+            "type": _str(a.get("mime_type")),
+            "length": a.get("size_in_bytes") if isinstance(a.get("size_in_bytes"), int) else None,
+        }
+        for a in item.get("attachments") or []
+        if isinstance(a, dict) and isinstance(a.get("url"), str)
+    ]
+    tags = [str(t) for t in item.get("tags") or [] if isinstance(t, str | int)]
+    return build_article(
+        guid=_str(item.get("id")) or None,
+        link=_str(item.get("url")) or _str(item.get("external_url")) or None,
+        title=_str(item.get("title")),
+        summary=_str(item.get("summary")),
+        content=content,
+        published=_date(item.get("date_published")),
+        updated=_date(item.get("date_modified")),
+        authors=_authors(item, document),
+        tags=tags,
+        enclosures=enclosures,
+        language=_str(item.get("language")),
+        feed_url=url,
+        feed={**feed_facts, "tags": list(feed_facts["tags"])},
+        fetched_at=fetched,
+        http=dict(http_facts),
+        producer=prod,
     )
 
 
 class JsonFeedProducer(HttpProducer):
-    """JSON Feed 1.0 and 1.1 (``type = "jsonfeed"``)."""
+    """JSON Feed 1.0 and 1.1 (``type = "jsonfeed"``); an RSS, Atom or RDF document is parsed as
+    such, with a note naming the ``type`` to set."""
 
     name = "jsonfeed"
 
@@ -149,6 +188,15 @@ class JsonFeedProducer(HttpProducer):
         fetched_at: datetime,
         http: Mapping[str, Any],
     ) -> ParseResult:
+        kind = sniff(body)
+        if kind == "html":
+            return ParseResult(articles=[], outcome="parse_error", bozo=HTML_ERROR)
+        if kind in ("rss", "atom", "rdf"):
+            result = parse_feed(
+                body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
+            )
+            result.notes.append(mismatch_note(self.name, kind))
+            return result
         return parse_json_feed(
             body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
         )

@@ -40,7 +40,8 @@ class ProducerMetrics:
         self.bytes = Counter("newsstream_feed_bytes", "Body bytes read from feeds (decoded)", registry=registry)
         self.entries = Counter(
             "newsstream_feed_entries",
-            "Feed entries by what happened: emitted (new or changed), skipped (unchanged), no_identity",
+            "Feed entries by what happened: emitted (new or changed), skipped (unchanged), no_identity, "
+            "bad (empty, or mapping it failed; the rest of its feed is kept)",
             ["result"],
             registry=registry,
         )
@@ -81,7 +82,7 @@ class ProducerMetrics:
             self.fetch_seconds.labels(type_name)
             for outcome in FETCH_OUTCOMES:
                 self.fetches.labels(type_name, outcome)
-        for result in ("emitted", "skipped", "no_identity"):
+        for result in ("emitted", "skipped", "no_identity", "bad"):
             self.entries.labels(result)
         for recovered in ("true", "false"):
             self.bozo.labels(recovered)

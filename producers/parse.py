@@ -59,6 +59,8 @@ class ParseResult:
     format: str = ""  # feedparser's version string (rss20, atom10, rss10, json11, ...)
     entries_seen: int = 0
     entries_skipped: int = 0  # entries with neither link nor guid (no identity)
+    #: Entries whose mapping raised (one odd entry must not sink its feed); the first reasons are in notes.
+    entries_bad: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -312,29 +314,21 @@ def parse_feed(
     prod = producer or DEFAULT_PRODUCER
     articles: list[dict[str, Any]] = []
     entries = parsed.get("entries") or []
-    skipped = 0
-    for entry in entries:
-        content = _content(entry)
-        article = build_article(
-            guid=_text(_get(entry, "id")) or None,
-            link=_text(_get(entry, "link")) or None,
-            title=_text(_get(entry, "title")),
-            summary=_text(_get(entry, "summary")),
-            content=content,
-            published=_date(entry, "published"),
-            updated=_date(entry, "updated"),
-            authors=_authors(entry),
-            tags=_tags(entry),
-            enclosures=_enclosures(entry),
-            language=_language(entry, content),
-            feed_url=url,
-            feed={**feed_facts, "tags": list(feed_facts["tags"])},
-            fetched_at=fetched,
-            http=dict(http_facts),
-            producer=prod,
-        )
+    skipped = bad = 0
+    for index, entry in enumerate(entries):
+        try:
+            article = _entry_article(entry, url, feed_facts, fetched, http_facts, prod)
+        except Exception as exc:  # noqa: BLE001 - skip and count this entry, keep the rest of the feed
+            bad += 1
+            if bad <= MAX_BAD_NOTES:
+                notes.append(bad_entry_note(index, exc))
+            continue
         if article is None:
             skipped += 1
+        elif not has_text(article):
+            bad += 1
+            if bad <= MAX_BAD_NOTES:
+                notes.append(EMPTY_NOTE.format(number=index + 1))
         else:
             articles.append(article)
     version = str(parsed.get("version") or "")
@@ -351,5 +345,54 @@ def parse_feed(
         format=version,
         entries_seen=len(entries),
         entries_skipped=skipped,
+        entries_bad=bad,
         notes=notes,
+    )
+
+
+MAX_BAD_NOTES = 3
+EMPTY_NOTE = "bad entry #{number} skipped: neither a title nor any text (the normalizer could only dead-letter it)"
+
+
+def has_text(article: Mapping[str, Any]) -> bool:
+    """True when the entry says something: a title, a summary or any content."""
+    entry = article["entry"]
+    return bool(
+        (entry.get("title") or "").strip()
+        or (entry.get("summary") or "").strip()
+        or any((c.get("value") or "").strip() for c in entry.get("content") or [])
+    )
+
+
+def bad_entry_note(index: int, exc: BaseException) -> str:
+    """``bad entry #3 skipped: OverflowError: date value out of range`` (bounded)."""
+    return f"bad entry #{index + 1} skipped: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _entry_article(
+    entry: Mapping[str, Any],
+    url: str,
+    feed_facts: Mapping[str, Any],
+    fetched: str,
+    http_facts: Mapping[str, Any],
+    prod: Mapping[str, str],
+) -> dict[str, Any] | None:
+    content = _content(entry)
+    return build_article(
+        guid=_text(_get(entry, "id")) or None,
+        link=_text(_get(entry, "link")) or None,
+        title=_text(_get(entry, "title")),
+        summary=_text(_get(entry, "summary")),
+        content=content,
+        published=_date(entry, "published"),
+        updated=_date(entry, "updated"),
+        authors=_authors(entry),
+        tags=_tags(entry),
+        enclosures=_enclosures(entry),
+        language=_language(entry, content),
+        feed_url=url,
+        feed={**feed_facts, "tags": list(feed_facts["tags"])},
+        fetched_at=fetched,
+        http=dict(http_facts),
+        producer=prod,
     )

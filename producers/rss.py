@@ -9,10 +9,14 @@ from typing import Any
 from producers.base import HttpProducer
 from producers.feeds import FeedConfig
 from producers.parse import ParseResult, parse_feed
+from producers.sniff import HTML_ERROR, mismatch_note, sniff
 
 
 class RssProducer(HttpProducer):
-    """RSS 0.9x/1.0/2.0 and Atom feeds through feedparser (``type = "rss"``, the default)."""
+    """RSS 0.9x/1.0/2.0 and Atom feeds through feedparser (``type = "rss"``, the default).
+
+    A document that is really a JSON Feed is parsed as one, with a note naming the ``type`` to set.
+    """
 
     name = "rss"
 
@@ -26,6 +30,17 @@ class RssProducer(HttpProducer):
         fetched_at: datetime,
         http: Mapping[str, Any],
     ) -> ParseResult:
+        kind = sniff(body)
+        if kind == "html":
+            return ParseResult(articles=[], outcome="parse_error", bozo=HTML_ERROR)
+        if kind == "jsonfeed":
+            from producers.jsonfeed import parse_json_feed
+
+            result = parse_json_feed(
+                body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
+            )
+            result.notes.append(mismatch_note(self.name, kind))
+            return result
         return parse_feed(
             body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
         )

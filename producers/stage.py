@@ -295,6 +295,10 @@ class ProduceStage:
             log.info("feed %s is not well-formed: %s", feed.url, result.bozo, extra=fields(feed=feed.url))
         if result.entries_skipped:
             self.metrics.entries.labels("no_identity").inc(result.entries_skipped)
+        if result.entries_bad:
+            self.metrics.entries.labels("bad").inc(result.entries_bad)
+        for note in result.notes:  # a wrong declared type, bad entries skipped: the operator can act on these
+            log.info("feed %s: %s", feed.url, note, extra=fields(feed=feed.url))
         pending = _Pending(feed=feed, state=state, result=result)
         if result.outcome == "not_modified":
             stats.not_modified += 1
@@ -419,6 +423,8 @@ class ProduceStage:
         state.next_due_at = timing.next_due if math.isfinite(timing.next_due) else None
         state.timing = _timing_to_dict(timing)
         self.state.commit_poll(state, emitted, item.seen if result.outcome == "ok" else (), now=now)
+        note = "; ".join(result.notes)[:500] or None
+        self.state.count_poll(feed.url, len(emitted), result.entries_bad, note, parsed=result.outcome == "ok")
 
     def _update_gauges(self) -> None:
         states = self.state.all_feeds()

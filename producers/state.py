@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (feed_url, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_age ON entries (feed_url, seen_at);
+CREATE TABLE IF NOT EXISTS feed_stats (
+    url TEXT PRIMARY KEY,
+    polls INTEGER NOT NULL DEFAULT 0,
+    versions_emitted INTEGER NOT NULL DEFAULT 0,
+    bad_entries INTEGER NOT NULL DEFAULT 0,
+    last_note TEXT
+);
 """
 
 
@@ -173,6 +180,29 @@ class StateStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    # --- per-feed numbers (for `feeds status`; a separate table, so older state files just gain it) ---
+
+    def count_poll(
+        self, feed_url: str, versions_emitted: int, bad_entries: int, note: str | None, parsed: bool
+    ) -> None:
+        """Add one poll's numbers. A poll that ``parsed`` a document sets the note (a wrong declared
+        type, a skipped entry; None when all was well); a 304 or a failed fetch keeps the last one."""
+        self._db.execute(
+            "INSERT INTO feed_stats (url, polls, versions_emitted, bad_entries, last_note) VALUES (?, 1, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET polls = polls + 1, versions_emitted = versions_emitted + ?, "
+            "bad_entries = bad_entries + ?, last_note = CASE WHEN ? THEN ? ELSE last_note END",
+            (feed_url, versions_emitted, bad_entries, note, versions_emitted, bad_entries, parsed, note),
+        )
+
+    def all_stats(self) -> dict[str, dict[str, Any]]:
+        """url -> polls, versions_emitted, bad_entries, last_note, articles (fingerprints remembered)."""
+        rows = self._db.execute("SELECT url, polls, versions_emitted, bad_entries, last_note FROM feed_stats")
+        stats = {url: {"polls": p, "versions_emitted": v, "bad_entries": b, "last_note": n} for url, p, v, b, n in rows}
+        for url, count in self._db.execute("SELECT feed_url, count(*) FROM entries GROUP BY feed_url"):
+            stats.setdefault(url, {"polls": 0, "versions_emitted": 0, "bad_entries": 0, "last_note": None})
+            stats[url]["articles"] = count
+        return stats
 
     def entry_count(self, feed_url: str) -> int:
         return int(self._db.execute("SELECT count(*) FROM entries WHERE feed_url = ?", (feed_url,)).fetchone()[0])

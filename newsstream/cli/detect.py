@@ -16,6 +16,8 @@ from typing import IO, Any
 
 import orjson
 
+from newsstream import exit_codes
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="detect corrections in NormalizedArticle JSON lines (offline, no Kafka)",
         description="Read NormalizedArticle JSON lines in order (only id, title and body_text are required; "
         "missing fields default), run the correction detector with in-memory state and title index, and "
-        "print CorrectionEvent JSON lines. The same events (same event_id) as the detect-corrections stage.",
+        "print CorrectionEvent JSON lines. The same events (same event_id) as the detect-corrections stage. "
+        "Exit status: 0 every line processed, 3 some lines skipped, 4 nothing processed (every line skipped, "
+        "or no input), 2 bad usage.",
     )
     parser.add_argument("file", metavar="FILE|-", help="JSON lines file, or - for standard input")
     parser.add_argument("--summary", action="store_true", help="print counts by event type to stderr")
@@ -99,10 +103,15 @@ def _run(args: argparse.Namespace) -> int:
         with open(args.file, "rb") as stream:
             counts = run(stream, sys.stdout.buffer, now=now, validate=args.validate)
     sys.stdout.flush()
+    articles, skipped = counts.pop("_articles", 0), counts.pop("_skipped", 0)
     if args.summary:
-        articles, skipped = counts.pop("_articles", 0), counts.pop("_skipped", 0)
         total = sum(counts.values())
         print(f"articles: {articles}  skipped: {skipped}  events: {total}", file=sys.stderr)
         for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"  {kind:16} {n}", file=sys.stderr)
-    return 0
+    code = exit_codes.for_counts(articles, skipped)
+    if code == exit_codes.NOTHING_PROCESSED:
+        print(f"newsstream detect: nothing processed ({skipped} lines skipped, 0 articles)", file=sys.stderr)
+    elif code == exit_codes.PARTIAL:
+        print(f"newsstream detect: {skipped} of {articles + skipped} lines skipped", file=sys.stderr)
+    return code

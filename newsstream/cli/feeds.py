@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "status",
         help="per-feed state, last outcome and error, next poll (from the state store)",
         description="Read NEWSSTREAM_STATE_DIR/producer-state.sqlite3 (safe while the producer runs) and show "
-        "every feed of the list: ok, backoff, disabled or never polled.",
+        "every feed of the list: ok, backoff, disabled or never polled; its articles (ids remembered), versions "
+        "emitted, bad entries skipped, and the last error or note (e.g. which `type` to set). --json times are "
+        "UTC ISO 8601.",
     )
     status.add_argument("--feeds", type=Path, metavar="FILE", help="feed list (default NEWSSTREAM_FEEDS, feeds.toml)")
     status.add_argument("--json", action="store_true", help="one JSON object per feed")
@@ -137,6 +140,13 @@ def _ago(when: float | None, now: float) -> str:
     return sign + text + ("" if sign else " ago")
 
 
+def _iso(when: float | None) -> str | None:
+    """A Unix time as UTC ISO 8601 with ``Z`` (the project's time format), to the second."""
+    if when is None:
+        return None
+    return datetime.fromtimestamp(when, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _status(args: argparse.Namespace) -> int:
     from producers.feeds import load_feeds
     from producers.state import STATE_FILE, StateStore
@@ -145,9 +155,11 @@ def _status(args: argparse.Namespace) -> int:
     feeds = load_feeds(_feeds_file(args, config))
     db = Path(config.state_dir) / STATE_FILE
     states = {}
+    stats: dict[str, dict[str, Any]] = {}
     if db.exists():
         with StateStore(config.state_dir) as store:
             states = store.all_feeds()
+            stats = store.all_stats()
     now = time.time()
     rows: list[dict[str, Any]] = []
     for feed in feeds:
@@ -162,6 +174,7 @@ def _status(args: argparse.Namespace) -> int:
             label = "backoff"
         else:
             label = "ok"
+        numbers = stats.get(feed.url, {})
         rows.append(
             {
                 "url": feed.url,
@@ -175,18 +188,28 @@ def _status(args: argparse.Namespace) -> int:
                 "last_success_at": state.last_success_at if state else None,
                 "next_due_at": state.next_due_at if state else None,
                 "last_error": state.last_error if state else None,
+                "polls": numbers.get("polls", 0),
+                "articles": numbers.get("articles", 0),
+                "versions_emitted": numbers.get("versions_emitted", 0),
+                "bad_entries": numbers.get("bad_entries", 0),
+                "note": numbers.get("last_note"),
             }
         )
     if args.json:
         for row in rows:
-            sys.stdout.buffer.write(codec.dumps(row) + b"\n")
+            iso = {k: _iso(row[k]) for k in ("last_success_at", "next_due_at")}
+            sys.stdout.buffer.write(codec.dumps({**row, **iso}) + b"\n")
         return 0
-    print(f"{'STATE':9} {'OUTCOME':13} {'LAST OK':10} {'NEXT':10} {'FEED':40} LAST ERROR")
+    print(
+        f"{'STATE':9} {'OUTCOME':13} {'LAST OK':10} {'NEXT':10} {'ARTICLES':>8} {'VERSIONS':>8} {'BAD':>4} "
+        f"{'FEED':32} LAST ERROR / NOTE"
+    )
     for row in rows:
         print(
             f"{row['state']:9} {row['last_outcome'] or '-':13} {_ago(row['last_success_at'], now):10} "
             f"{_ago(row['next_due_at'], now) if row['state'] != 'disabled' else 'never':10} "
-            f"{row['name'][:40]:40} {(row['last_error'] or '')[:100]}"
+            f"{row['articles']:>8} {row['versions_emitted']:>8} {row['bad_entries']:>4} "
+            f"{row['name'][:32]:32} {(row['last_error'] or row['note'] or '')[:100]}"
         )
     counts: dict[str, int] = {}
     for row in rows:

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from newsstream import codec
+from newsstream import codec, exit_codes
 from newsstream.cli._common import load_config
 from newsstream.errors import ConfigError
 
@@ -18,7 +18,9 @@ DESCRIPTION = """\
 Fetch (http/https URL) or read (file) one feed, parse it exactly as the producer does, and print
 each entry as a RawArticle JSON line on stdout; a one-line summary goes to stderr. Nothing is sent
 to Kafka and no state is kept. URLs go through the SSRF guard unless
-NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1. Exit status: 0 when the feed parsed, 1 otherwise.
+NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1. An entry that cannot be mapped (or, with --normalize,
+normalized) is skipped and counted, never the rest of the feed. Exit status: 0 every entry printed,
+3 some entries skipped, 4 nothing usable (the document did not parse), 2 bad usage.
 """
 
 EPILOG = """\
@@ -58,6 +60,8 @@ class Preview:
     bozo: str | None = None
     error: str | None = None
     entries_skipped: int = 0
+    entries_bad: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"preview: {self.source}: {self.outcome}", f"type={self.type}"]
@@ -66,6 +70,8 @@ class Preview:
         parts.append(f"articles={len(self.articles)}")
         if self.entries_skipped:
             parts.append(f"skipped={self.entries_skipped} (no link or guid)")
+        if self.entries_bad:
+            parts.append(f"bad={self.entries_bad}")
         if self.bozo:
             parts.append(f"bozo={self.bozo[:160]!r}")
         if self.error and self.error != self.bozo:
@@ -130,6 +136,8 @@ def preview_bytes(
         bozo=parsed.bozo,
         error=parsed.bozo if parsed.outcome != "ok" else None,
         entries_skipped=parsed.entries_skipped,
+        entries_bad=parsed.entries_bad,
+        notes=list(parsed.notes),
     )
 
 
@@ -149,7 +157,8 @@ async def preview_url(url: str, *, type_name: str, name: str | None, publisher: 
             )
             return Preview(
                 source=url, type=type_name, outcome=result.outcome, articles=result.articles, bozo=result.bozo,
-                error=result.error, entries_skipped=result.entries_skipped,
+                error=result.error, entries_skipped=result.entries_skipped, entries_bad=result.entries_bad,
+                notes=list(result.notes),
             )  # fmt: skip
         fetched = await fetcher.fetch(url)
     if fetched.outcome != "ok":
@@ -187,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
             from consumers.normalize import normalize  # the CLI may know every stage
         except ImportError as exc:
             raise ConfigError(f"--normalize needs consumers.normalize.normalize: {exc}") from None
-        articles = [normalize(a) for a in articles]
+        articles = _normalize_each(normalize, articles, preview)
     out = sys.stdout.buffer
     try:
         for article in articles:
@@ -195,5 +204,23 @@ def _run(args: argparse.Namespace) -> int:
         out.flush()
     except BrokenPipeError:  # `preview ... | head`: the reader has what it wanted
         sys.stdout = None  # no second error when Python flushes at exit
+    for note in preview.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(preview.summary(), file=sys.stderr)
-    return 0 if preview.outcome == "ok" else 1
+    if preview.outcome != "ok":
+        return exit_codes.NOTHING_PROCESSED
+    return exit_codes.for_counts(len(articles) or 1, preview.entries_skipped + preview.entries_bad)
+
+
+def _normalize_each(normalize: Any, articles: list[dict[str, Any]], preview: Preview) -> list[dict[str, Any]]:
+    """NormalizedArticles of the entries normalize() accepts; each rejected one is counted and named."""
+    out = []
+    for number, article in enumerate(articles, 1):
+        try:
+            out.append(normalize(article))
+        except Exception as exc:  # noqa: BLE001 - the stage dead-letters such an entry; skip it here
+            preview.entries_bad += 1
+            entry = article.get("entry") or {}
+            where = entry.get("link") or entry.get("guid") or f"entry {number}"
+            preview.notes.append(f"entry {number} ({where}) not normalized: {type(exc).__name__}: {exc}")
+    return out

@@ -7,10 +7,11 @@ import asyncio
 import logging
 from pathlib import Path
 
+from newsstream import exit_codes
 from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.errors import ConfigError, NewsstreamError
-
 from producers.specs import PRODUCE
+
 log = logging.getLogger("newsstream.produce")
 
 DESCRIPTION = """\
@@ -30,6 +31,9 @@ examples:
   newsstream produce --shard 0/3                  this instance takes a third of the feeds
                                                   (stable sha1 of the URL; run 1/3 and 2/3 too)
   NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1 newsstream produce --feeds producers/demo/feeds.toml
+
+exit status with --once: 0 every feed polled fine; 3 some feeds (or sends) failed; 4 every feed
+failed or none is enabled; 2 a bad flag or feed list. Without --once, 0 after SIGTERM.
 """
 
 
@@ -118,4 +122,12 @@ def _run(args: argparse.Namespace) -> int:
         "stopped after %d rounds: %d emitted, %d unchanged, %d errors, %d send failures",
         stage.rounds, totals.emitted, totals.skipped, totals.errors, totals.send_failures,
     )  # fmt: skip
-    return 0
+    if not args.once:
+        return exit_codes.OK  # stopped by SIGTERM: a clean stop, whatever the feeds did
+    code = exit_codes.for_counts(totals.polled - totals.errors, totals.errors + totals.send_failures)
+    if code != exit_codes.OK:
+        log.warning(
+            "exit %d: %d of %d feeds failed, %d sends failed (newsstream feeds status shows why)",
+            code, totals.errors, totals.polled, totals.send_failures,
+        )  # fmt: skip
+    return code
