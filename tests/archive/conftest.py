@@ -41,7 +41,7 @@ def _pg_bindir() -> Path | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -63,7 +63,7 @@ def pg_server() -> Iterator[str]:
     if os.geteuid() == 0:
         prefix = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                     "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)  # fmt: skip
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=50"
