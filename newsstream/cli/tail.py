@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from newsstream import codec
 from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.config import Config
-from newsstream.errors import DecodeError, NewsstreamError
+from newsstream.errors import ConfigError, DecodeError, NewsstreamError
 
 #: Short names people can type instead of the configured topic names.
 ALIASES = ("raw", "normalized", "corrections", "dlq", "detector_state", "titles", "page_schedule")
@@ -59,7 +59,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--max", type=int, metavar="N", help="stop after printing N messages")
     parser.add_argument(
-        "--timeout", type=float, metavar="S", help="stop after S seconds without a new message (default: follow)"
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="stop S seconds after the last printed message, counted from when the topic's end (as of the "
+        "start) was reached; exits even when --type filters everything out (default: follow)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per message (topic, partition, offset, timestamp, key, headers, value) for jq",
     )
     parser.set_defaults(handler=_tail)
 
@@ -99,8 +108,12 @@ def _tail(args: argparse.Namespace) -> int:
         raise NewsstreamError("--max must be at least 1")
     if args.run:
         config = _run_config(config, args.run, bool(args.bootstrap_servers))
+    if args.event_type:
+        check_type(args.event_type)
     topic = resolve_topic(config, args.topic)
-    printed = tail(config, topic, args.from_beginning, args.event_type, args.max, args.timeout, sys.stdout)
+    printed = tail(
+        config, topic, args.from_beginning, args.event_type, args.max, args.timeout, sys.stdout, as_json=args.json
+    )
     print(f"-- {printed} message(s) from {topic}", file=sys.stderr)
     return 0
 
@@ -113,6 +126,8 @@ def tail(
     max_messages: int | None,
     idle_timeout: float | None,
     out: TextIO,
+    *,
+    as_json: bool = False,
 ) -> int:
     """Print matching messages of ``topic`` to ``out``; return how many were printed."""
     from kafka import TopicPartition
@@ -131,28 +146,71 @@ def tail(
             consumer.seek_to_beginning(*assignment)
         else:
             consumer.seek_to_end(*assignment)
+        # The idle clock starts once the end offsets of the start are reached, so reading a long topic
+        # from the beginning is never cut short, and restarts at every printed message.
+        ends = consumer.end_offsets(assignment)
+        caught_up = False
         last_message = time.monotonic()
         while True:
             batches = consumer.poll(timeout_ms=500)
             records = sorted(
                 (r for rs in batches.values() for r in rs), key=lambda r: (r.timestamp, r.partition, r.offset)
             )
-            if records:
-                last_message = time.monotonic()
             for record in records:
                 if event_type and not matches_type(record.headers, record.value, event_type):
                     continue
-                out.write(format_record(record) + "\n")
+                out.write((json_record(record) if as_json else format_record(record)) + "\n")
                 out.flush()
                 printed += 1
+                last_message = time.monotonic()
                 if max_messages is not None and printed >= max_messages:
                     return printed
-            if idle_timeout is not None and time.monotonic() - last_message >= idle_timeout:
+            if not caught_up and all(consumer.position(tp) >= end for tp, end in ends.items()):
+                caught_up = True
+                last_message = max(last_message, time.monotonic())
+            if idle_timeout is not None and caught_up and time.monotonic() - last_message >= idle_timeout:
                 return printed
     except KeyboardInterrupt:
         return printed
     finally:
         consumer.close()
+
+
+def event_types() -> tuple[str, ...]:
+    """The CorrectionEvent types, from its JSON Schema (the one list of them)."""
+    import schemas
+
+    return tuple(schemas.load("correction-event")["properties"]["type"]["enum"])
+
+
+def check_type(event_type: str) -> None:
+    """ConfigError naming the valid types (and the closest) when ``event_type`` is none of them."""
+    import difflib
+
+    wanted = event_type.removeprefix(CE_TYPE_PREFIX)
+    known = event_types()
+    if wanted in known:
+        return
+    close = difflib.get_close_matches(wanted, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise ConfigError(f"--type {event_type!r} is not an event type{hint}; one of: {', '.join(known)}")
+
+
+def json_record(record: Any) -> str:
+    """One message as a JSON object: the value parsed when it is JSON, else as text."""
+    value = _json(record.value)
+    body: dict[str, Any] = {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "timestamp": _when(record.timestamp),
+        "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+        "headers": dict(_headers(record.headers)),
+        "value": value,
+    }
+    if value is None and record.value is not None:
+        body["value_text"] = record.value.decode("utf-8", "replace")
+    return json.dumps(body, ensure_ascii=False)
 
 
 def _headers(raw: Any) -> list[tuple[str, str]]:
@@ -239,8 +297,11 @@ def _correction_lines(event: dict[str, Any]) -> list[str]:
             f"-{diff.get('words_removed')} words"
         )
         for change in diff.get("changed_sentences", [])[:3]:
-            lines.append(f"     - {_shorten(change.get('before'))!r}")
-            lines.append(f"     + {_shorten(change.get('after'))!r}")
+            # An added sentence has no "before", a removed one no "after": print only the side that exists.
+            if change.get("before") is not None:
+                lines.append(f"     - {_shorten(change['before'])!r}")
+            if change.get("after") is not None:
+                lines.append(f"     + {_shorten(change['after'])!r}")
     referenced = event.get("referenced_article")
     if referenced:
         target = referenced.get("article_id") or "unresolved"
