@@ -113,3 +113,15 @@ def utc_string(field: object) -> str | None:
             return format_utc(moment)
     moment = parse(raw) if isinstance(raw, str) else None
     return format_utc(moment) if moment is not None else None
+
+
+def epoch_ms(utc: object) -> int | None:
+    """Epoch milliseconds of a UTC ISO 8601 string (``…T12:00:00.123Z``; fractions kept to the
+    millisecond), or None when it is not one."""
+    if not isinstance(utc, str) or not utc.endswith("Z"):
+        return None
+    try:
+        moment = datetime.fromisoformat(utc[:-1] + "+00:00")
+    except ValueError:
+        return None
+    return int(moment.timestamp() * 1000 + 0.5) if moment.year >= 1970 else None

@@ -105,10 +105,9 @@ def detect(
     ld_text = _json_ld_correction(page)
     ld_key = notice_key("json_ld_correction", ld_text) if ld_text else None
     new_ld = ld_key is not None and (state is None or ld_key not in state.notices_seen)
-    if state is not None and state.content_hash == chash and not new_ld:
-        return [], state
-    fp = fingerprint(title, body)
-    if state is not None and state.has_seen(fp) and not new_ld:
+    # The version's identity, computed once by the normalizer (older messages: computed here).
+    fp = str(article.get("fingerprint") or fingerprint(title, body))
+    if state is not None and (state.has_seen(fp) or state.content_hash == chash) and not new_ld:
         return [], state
     from_page = article.get("source") == "page"
     switched = state is not None and (PAGE_SOURCE_MARK in state.notices_seen) != from_page

@@ -161,7 +161,8 @@ class DetectStage(StageBase):
                 if before == article_id:
                     new_title_key = None  # already indexed: no record to write
         outputs: list[Output] = []
-        fetched_at = epoch_seconds(article.get("fetched_at"))
+        ms = article.get("fetched_at_ms")
+        fetched_at = ms / 1000 if ms is not None else epoch_seconds(article.get("fetched_at"))
         topics = self.config.topics
         for event in events:
             outputs.append(

@@ -22,6 +22,7 @@ from typing import Any
 import nh3
 
 from consumers import boilerplate, dateline, dates, html_text, simhash
+from consumers.versions import fingerprint
 from newsstream.canonical_url import article_id, canonical_url
 from newsstream.errors import TransformError
 
@@ -175,6 +176,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
             raise TransformError(f"cannot derive an article id: {exc}") from None
 
     fetched_at = dates.utc_string({"utc": raw.get("fetched_at"), "raw": None})
+    fetched_at_ms = dates.epoch_ms(raw.get("fetched_at")) if fetched_at is not None else None
     if fetched_at is None:
         fetched_at = dates.format_utc(now or datetime.now(UTC))
     published_at = dates.utc_string(entry.get("published")) or fetched_at
@@ -199,10 +201,15 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         "updated_at": updated_at,
         "fetched_at": fetched_at,
         "content_hash": content_hash(title, body_text),
+        # The one identity of this version (text modulo noise): the normalizer's repeat filter and
+        # the detector's replay check both use it, so neither hashes the text again.
+        "fingerprint": fingerprint(title, body_text),
         "simhash": f"{simhash.simhash_tokens(simhash.tokens(title) + body_words):016x}",
         "word_count": len(body_words),
         "dateline": place,
     }
+    if fetched_at_ms is not None:
+        article["fetched_at_ms"] = fetched_at_ms
     if html_omitted:
         article["body_html_omitted"] = True
     if page is not None:

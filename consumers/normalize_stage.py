@@ -2,11 +2,13 @@
 
 ``news.normalized.v1`` carries one message per distinct version, but the producer is at-least-once:
 a crash between Kafka's acknowledgement and its state commit sends the same version again. So the
-stage remembers, per input partition, the content hash last emitted for each article and drops a
-record whose normalized hash equals it (``admit``, run in the runner's process, so the transform
-itself stays stateless and may run in worker processes). On assignment the memory is rebuilt from
-the tail of the matching ``news.normalized.v1`` partition (raw and normalized are both keyed by
-article id and created with the same partition count, so an article's versions meet there).
+stage remembers, per input partition, the fingerprint (the version's identity, computed once in
+``normalize()``) last emitted for each article and drops a record whose fingerprint equals it
+(``admit``, run in the runner's process, so the transform itself stays stateless and may run in
+worker processes; the fingerprint travels in ``Output.identity``, so admit parses nothing). On
+assignment the memory is rebuilt from the tail of the matching ``news.normalized.v1`` partition
+(raw and normalized are both keyed by article id and created with the same partition count, so an
+article's versions meet there).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.normalize import normalize
 from consumers.specs import NORMALIZE
+from consumers.versions import fingerprint
 from newsstream import codec
 from newsstream.changelog import restore
 from newsstream.config import Config
@@ -52,13 +55,15 @@ class NormalizeStage(StageBase):
     def process(self, record: ConsumerRecord) -> list[Output]:
         raw = decode(record.value, "raw-article")
         article = normalize(raw)
+        ms = article.get("fetched_at_ms")
         return [
             json_output(
                 self.config.topics.normalized,
                 article["id"],
                 article,
                 "normalized-article",
-                fetched_at=epoch_seconds(article.get("fetched_at")),
+                fetched_at=ms / 1000 if ms is not None else epoch_seconds(article.get("fetched_at")),
+                identity=article["fingerprint"],
             )
         ]
 
@@ -70,7 +75,7 @@ class NormalizeStage(StageBase):
             if out.topic != self.config.topics.normalized or out.key is None or out.value is None:
                 kept.append(out)
                 continue
-            article_id, chash = out.key.decode(), _content_hash(out.value)
+            article_id, chash = out.key.decode(), out.identity or _fingerprint(out.value)
             if seen.get(article_id) == chash:
                 self.dropped += 1
                 log.info(
@@ -91,7 +96,7 @@ class NormalizeStage(StageBase):
                 self.config.kafka, self.config.topics.normalized, tp.partition, last=DEDUPE_WINDOW
             ):
                 if value is not None:
-                    _remember(seen, key.decode(), _content_hash(value))
+                    _remember(seen, key.decode(), _fingerprint(value))
             self.last_hash[tp.partition] = seen
         log.info(
             "emitted versions restored",
@@ -114,16 +119,17 @@ def _remember(seen: OrderedDict[str, str], article_id: str, chash: str) -> None:
         seen.popitem(last=False)
 
 
-_HASH_FIELD = b'"content_hash":"'
+_FP_FIELD = b'"fingerprint":"'
 
 
-def _content_hash(value: bytes) -> str:
-    """The content_hash of an encoded NormalizedArticle without parsing all of it (this runs in the
-    runner's process for every record; orjson writes compact JSON, so the field is found verbatim)."""
-    start = value.find(_HASH_FIELD)
+def _fingerprint(value: bytes) -> str:
+    """The fingerprint of an encoded NormalizedArticle (read back on assignment): found verbatim in
+    orjson's compact JSON, else computed from the text of a message written before the field."""
+    start = value.find(_FP_FIELD)
     if start >= 0:
-        start += len(_HASH_FIELD)
+        start += len(_FP_FIELD)
         end = value.find(b'"', start)
         if end > start:
             return value[start:end].decode()
-    return str(codec.loads(value)["content_hash"])
+    article = codec.loads(value)
+    return fingerprint(str(article.get("title") or ""), str(article.get("body_text") or ""))

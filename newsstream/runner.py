@@ -54,6 +54,9 @@ class Output:
     partition: int | None = None
     #: Epoch seconds of the feed fetch this output derives from, for the end-to-end latency histogram.
     fetched_at: float | None = None
+    #: What makes this output distinct (the normalizer's version fingerprint), for the stage's
+    #: admit(); carried beside the value so admit() never parses the value again.
+    identity: str | None = None
 
 
 class Stage(Protocol):
