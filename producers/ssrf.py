@@ -112,7 +112,15 @@ class AddressPolicy:
             return metadata
         if self.allow_private:
             return None
-        return address_block_reason(ip)
+        reason = address_block_reason(ip)
+        if reason is None:
+            return None
+        # Name the way out: most people meet the guard with a feed on their own machine or network.
+        single = f"{ip}/{ip.max_prefixlen}"
+        return (
+            f"{reason}; to fetch it set NEWSSTREAM_ALLOWED_NETWORKS={single} (that address only) "
+            "or NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1 (every private address)"
+        )
 
 
 def metadata_reason(ip: IPAddress) -> str | None:
@@ -126,7 +134,10 @@ def metadata_reason(ip: IPAddress) -> str | None:
             return f"{ip} embeds {reason}" if reason else None
     for net in METADATA_NETWORKS:
         if net.version == ip.version and ip in net:
-            return f"{ip} is in {net}, a cloud metadata or link-local range (allowed only if listed)"
+            return (
+                f"{ip} is in {net}, a cloud metadata or link-local range "
+                "(allowed only if listed in NEWSSTREAM_ALLOWED_NETWORKS)"
+            )
     return None
 
 

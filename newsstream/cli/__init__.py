@@ -61,12 +61,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KafkaError as exc:
         # Broken infrastructure ends the process (the supervisor restarts it), with one clear line.
-        print(f"newsstream: error: Kafka: {type(exc).__name__}: {exc} "
-              "(check KAFKA_BOOTSTRAP_SERVERS and the KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* settings)",
-              file=sys.stderr)  # fmt: skip
+        hint = _kafka_hint(getattr(args, "bootstrap_servers", None))
+        print(f"newsstream: error: Kafka: {kafka_error_text(exc)} ({hint})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def kafka_error_text(exc: BaseException) -> str:
+    """``KafkaTimeoutError: Unable to bootstrap …`` once (kafka-python's str() already names the class)."""
+    text = str(exc)
+    name = type(exc).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+def _kafka_hint(flag: str | None) -> str:
+    """What to check; with the resolver's or the socket's reason when the brokers cannot be reached."""
+    import os
+
+    from newsstream.reach import diagnose
+
+    found = diagnose(flag or os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"), timeout_s=2.0)
+    return found or "check KAFKA_BOOTSTRAP_SERVERS and the KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* settings"
 
 
 if __name__ == "__main__":

@@ -19,6 +19,14 @@ def load_config(args: argparse.Namespace | None = None) -> Config:
     return config
 
 
+def require_broker(config: Config) -> None:
+    """Fail at once, with the resolver's or the socket's reason, when no bootstrap server answers TCP
+    (kafka-python would wait 30 s and say only "Unable to bootstrap")."""
+    from newsstream.reach import check
+
+    check(config.kafka.bootstrap_servers)
+
+
 def add_kafka_flag(parser: argparse.ArgumentParser) -> None:
     """``--bootstrap-servers``, overriding KAFKA_BOOTSTRAP_SERVERS."""
     parser.add_argument(

@@ -75,7 +75,7 @@ class Preview:
         if self.bozo:
             parts.append(f"bozo={self.bozo[:160]!r}")
         if self.error and self.error != self.bozo:
-            parts.append(f"error={self.error[:160]!r}")
+            parts.append(f"error={self.error[:400]!r}")
         return " ".join(parts)
 
 

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from newsstream import exit_codes
-from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.cli._common import add_kafka_flag, load_config, require_broker
 from newsstream.errors import ConfigError, NewsstreamError
 from producers.specs import PRODUCE
 
@@ -91,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     state = StateStore(config.state_dir)
     # A send blocks while metadata is missing or the buffer is full; bound that, and check the raw
     # topic once up front so a missing topic is a clear error rather than a stalled loop.
+    require_broker(config)
     sender = make_producer(config.kafka, max_block_ms=15_000)
     try:
         sender.partitions_for(config.topics.raw)

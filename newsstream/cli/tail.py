@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from newsstream import codec
-from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.cli._common import add_kafka_flag, load_config, require_broker
 from newsstream.config import Config
 from newsstream.errors import ConfigError, DecodeError, NewsstreamError
 
@@ -110,6 +110,7 @@ def _tail(args: argparse.Namespace) -> int:
         config = _run_config(config, args.run, bool(args.bootstrap_servers))
     if args.event_type:
         check_type(args.event_type)
+    require_broker(config)
     topic = resolve_topic(config, args.topic)
     printed = tail(
         config, topic, args.from_beginning, args.event_type, args.max, args.timeout, sys.stdout, as_json=args.json

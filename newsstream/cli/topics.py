@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from newsstream.cli._common import add_kafka_flag, load_config
+from newsstream.cli._common import add_kafka_flag, load_config, require_broker
 from newsstream.cli.specs import topic_fields
 from newsstream.topics import create_topics
 
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _create(args: argparse.Namespace) -> int:
     config = load_config(args)
+    require_broker(config)
     if args.partitions:
         config = config.with_overrides(partitions=args.partitions)
     if args.replication_factor:
