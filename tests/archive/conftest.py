@@ -138,3 +138,54 @@ def artefacts() -> Callable[[str], Path]:
         return base / name
 
     return path
+
+
+class WebServer:
+    """``newsstream web`` as a process over one archive."""
+
+    def __init__(self, dsn: str, log: Path) -> None:
+        import sys
+        import urllib.request
+
+        from tests.integration.helpers import wait_http
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "NEWSSTREAM_ARCHIVE_DSN": dsn, "NEWSSTREAM_LOG_FORMAT": "console"}
+        out = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "newsstream.cli", "web", "--port", str(self.port)], env=env, stdout=out, stderr=out
+        )
+        self._urlopen = urllib.request.urlopen
+        wait_http(self.url + "/readyz", timeout_s=60)
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        import urllib.error
+
+        try:
+            with self._urlopen(self.url + path, timeout=10) as response:
+                return response.status, dict(response.headers.items()), response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers.items()), err.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def web_server(tmp_path: Path) -> Iterator[Callable[[str], WebServer]]:
+    """Factory: start ``newsstream web`` over the archive at a DSN; stopped after the test."""
+    started: list[WebServer] = []
+
+    def start(dsn: str) -> WebServer:
+        server = WebServer(dsn, tmp_path / f"web-{len(started)}.log")
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
