@@ -74,13 +74,10 @@ def _paragraphs(tree: LexborHTMLParser) -> list[str]:
     for node in root.css(_BLOCKS):
         node.insert_before(_SEP)
         node.insert_after(_SEP)
-    text = root.text(deep=True)
-    out = []
-    for chunk in text.split(_SEP):
-        para = fold(chunk)
-        if para:
-            out.append(para)
-    return out
+    # NFC once over the whole text rather than per paragraph (same result: the separator U+2029
+    # composes with nothing), then fold each paragraph's whitespace.
+    text = unicodedata.normalize("NFC", root.text(deep=True))
+    return [para for para in (" ".join(chunk.split()) for chunk in text.split(_SEP)) if para]
 
 
 def text_paragraphs(value: str) -> list[str]:

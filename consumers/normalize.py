@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 import nh3
 
 from consumers import boilerplate, dateline, dates, html_text, simhash
-from consumers.versions import fingerprint
+from consumers.versions import fingerprint, fingerprint_keys
 from newsstream.canonical_url import article_id, canonical_url
 from newsstream.errors import TransformError
 
@@ -182,7 +183,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     published_at = dates.utc_string(entry.get("published")) or fetched_at
     updated_at = dates.utc_string(entry.get("updated")) or published_at
 
-    body_words = simhash.tokens(body_text)
+    title_words, body_words = simhash.tokens(title), simhash.tokens(body_text)
     article = {
         "id": ident,
         "source": raw.get("source") if raw.get("source") in ("feed", "page") else "feed",
@@ -203,8 +204,8 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         "content_hash": content_hash(title, body_text),
         # The one identity of this version (text modulo noise): the normalizer's repeat filter and
         # the detector's replay check both use it, so neither hashes the text again.
-        "fingerprint": fingerprint(title, body_text),
-        "simhash": f"{simhash.simhash_tokens(simhash.tokens(title) + body_words):016x}",
+        "fingerprint": _fingerprint(title, body_text, title_words, body_words),
+        "simhash": f"{simhash.simhash_tokens(title_words + body_words):016x}",
         "word_count": len(body_words),
         "dateline": place,
     }
@@ -231,6 +232,15 @@ def _page_block(raw: dict[str, Any]) -> dict[str, Any] | None:
         value = page.get(key)
         out[key] = value if isinstance(value, int | str) and not isinstance(value, bool) else None
     return out
+
+
+def _fingerprint(title: str, body: str, title_words: list[str], body_words: list[str]) -> str:
+    """versions.fingerprint(title, body), reusing the simhash tokens: compare_key(t) is the
+    casefolded \\w+ words of NFKC(t), which are the tokens whenever t is already NFKC (nearly always;
+    checking is a C call), so the text is not scanned a third time."""
+    if unicodedata.is_normalized("NFKC", title) and unicodedata.is_normalized("NFKC", body):
+        return fingerprint_keys(" ".join(title_words), " ".join(body_words))
+    return fingerprint(title, body)
 
 
 def _escape(text: str) -> str:

@@ -59,8 +59,12 @@ def is_tag_line(sentence: str) -> bool:
 
 def fingerprint(title: str, body: str) -> str:
     """16 hex chars identifying a version's text modulo noise (see :func:`compare_key`)."""
-    data = (compare_key(title) + "\x00" + compare_key(body)).encode("utf-8")
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+    return fingerprint_keys(compare_key(title), compare_key(body))
+
+
+def fingerprint_keys(title_key: str, body_key: str) -> str:
+    """:func:`fingerprint` from the two texts' compare keys (a caller that has them already)."""
+    return hashlib.blake2b((title_key + "\x00" + body_key).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def content_hash(title: str, body: str) -> str:
