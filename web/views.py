@@ -80,11 +80,12 @@ def article_page(store: ArchiveStore, article_id: str, query: Any) -> dict[str, 
     if from_v != to_v:
         a, b = store.version(article_id, from_v) or {}, store.version(article_id, to_v) or {}
         body_diff = text_diff(str(a.get("body_text") or ""), str(b.get("body_text") or ""))
-        removed, added = changed(body_diff)
+        title_diff = word_diff(str(a.get("title") or ""), str(b.get("title") or ""))
+        removed, added = changed([*title_diff, *body_diff])
         diff = {
             "from": from_v,
             "to": to_v,
-            "title": word_diff(str(a.get("title") or ""), str(b.get("title") or "")),
+            "title": title_diff,
             "body": body_diff,
             "words_removed": removed,
             "words_added": added,

@@ -111,7 +111,10 @@ def stored_rows(dsn: str, group: str) -> tuple[set[tuple[int, int]], set[tuple[i
 
 def expected_rows(sent: list[tuple[str, Any, Any]]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """The inputs that must become rows: versions with new content, events with a new id."""
-    versions, events, last, ids = set(), set(), {}, set()
+    versions: set[tuple[int, int]] = set()
+    events: set[tuple[int, int]] = set()
+    last: dict[str, str] = {}
+    ids: set[str] = set()
     for kind, message, meta in sent:
         if kind == "article":
             if last.get(message["id"]) != message["content_hash"]:
