@@ -12,6 +12,7 @@ from trafilatura.utils import load_html
 
 from articles.extract.clean import clean, cross_check
 from articles.extract.jsonld import JsonLd, parse_blocks
+from articles.extract.rescue import candidates, position_of, rescue
 
 #: trafilatura logs every page it finds no content in at WARNING; that is our metric's job.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -33,6 +34,8 @@ class PageContent:
     date_modified: str | None
     language: str | None
     json_ld: JsonLd | None
+    #: Notice blocks found outside the extracted body and kept in ``paragraphs`` (top or bottom).
+    rescued: tuple[str, ...] = ()
 
     @property
     def corrections(self) -> tuple[str, ...]:
@@ -84,6 +87,7 @@ def extract(body: bytes | str, url: str) -> PageContent | None:
         return None
     json_ld = parse_blocks(_json_ld_blocks(tree))
     prose = _page_text_chars(tree)
+    outside = candidates(tree)  # before extraction: trafilatura may prune the tree it is given
     doc = _run(tree, url, precision=True)
     text = _text(doc)
     if len(text) < PLAUSIBLE_SHARE * prose or not text:
@@ -98,6 +102,8 @@ def extract(body: bytes | str, url: str) -> PageContent | None:
     paragraphs = cross_check(paragraphs, json_ld.article_body if json_ld else None)
     if not paragraphs:
         return None
+    first = position_of(tree, paragraphs[0]) if outside else None
+    paragraphs, rescued = rescue(paragraphs, outside, first, title or "")
     author = getattr(doc, "author", None)
     authors = json_ld.authors if json_ld and json_ld.authors else ()
     if not authors:
@@ -110,4 +116,5 @@ def extract(body: bytes | str, url: str) -> PageContent | None:
         date_modified=json_ld.date_modified if json_ld else None,
         language=(json_ld.language if json_ld else None) or getattr(doc, "language", None),
         json_ld=json_ld,
+        rescued=tuple(rescued),
     )

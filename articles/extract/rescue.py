@@ -1,0 +1,129 @@
+"""Editorial notices the main-content extractor left out, found in the page's short blocks. Pure.
+
+A correction box in an ``<aside>``, a ``<div class="correction">`` after the body or an "Update:"
+line above the first paragraph is exactly what a precision-first extractor drops, and exactly what
+the correction detector must see. :func:`candidates` reads the page *before* extraction prunes it:
+every text node the cheap notice trigger fires on (:func:`articles.notices.could_be_notice`), lifted
+to its nearest block, skipping link text (a related headline), scripts, navigation, form controls and
+comment threads, cookie banners and labelled time stamps ("Updated 0339 GMT", never a notice).
+:func:`rescue` then keeps each block the notice detector confirms and the extracted
+body does not already hold, at the top when it stood before the body's first paragraph in the page,
+else at the bottom.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from articles.notices import could_be_notice, find_notices
+from articles.text import compare_key
+from articles.timestamps import is_timestamp
+
+#: Elements whose text nodes lift to them (the notice's block).
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "aside", "section", "li", "blockquote", "td", "dd", "figcaption", "h2", "h3", "h4", "h5", "h6"}
+)
+#: Ancestors that disqualify a text node: not article text. Not ``form``: some sites (ASP.NET)
+#: wrap the whole page in one.
+_SKIP_TAGS = frozenset({"a", "script", "style", "noscript", "template", "nav", "button", "select", "option", "label"})
+_SKIP_MARKS = frozenset(
+    {
+        "comment", "comments", "reply", "replies", "related", "promo", "newsletter", "trending", "mostread",
+        "cookie", "cookies", "consent", "gdpr", "privacy",
+    }
+)  # fmt: skip
+_MARK_WORD = re.compile(r"[\s_\-]+")
+#: How far up a comment/promo/banner class disqualifies a block (its own box and a few wrappers).
+MARK_DEPTH = 4
+#: Longest block kept as a notice (a notice box is a few sentences; the detector bounds notices
+#: to 1,000 characters).
+MAX_BLOCK_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A short block of the page that may hold a notice: its text and document position."""
+
+    text: str
+    position: int
+
+
+def _marked(node: Any) -> bool:
+    """True when a class or id word of ``node`` names a comment thread, promo or banner."""
+    marks = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+    return any(word in _SKIP_MARKS for word in _MARK_WORD.split(marks) if word)
+
+
+def _skipped(element: Any) -> bool:
+    """True inside link text, scripts, navigation or forms anywhere up the tree, or within
+    :data:`MARK_DEPTH` levels of a comment, promo or banner container (a page-wide class such as
+    ``<body class="has-comments">`` says nothing about one block)."""
+    for depth, node in enumerate(element.iterancestors()):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _SKIP_TAGS or (depth < MARK_DEPTH and _marked(node)):
+            return True
+    return False
+
+
+def _block(element: Any) -> Any:
+    node = element
+    while node is not None and (not isinstance(node.tag, str) or node.tag not in _BLOCK_TAGS):
+        node = node.getparent()
+    return node
+
+
+def candidates(tree: Any) -> list[Candidate]:
+    """Short blocks of ``tree`` (an lxml HTML tree, not yet pruned) that could hold a notice."""
+    out: list[Candidate] = []
+    seen: set[Any] = set()  # the elements themselves: holding them keeps lxml's proxies (and ids) alive
+    for position, node in enumerate(tree.iter()):
+        if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS:
+            continue
+        own = (node.text or "") + " " + " ".join(child.tail or "" for child in node)
+        if not could_be_notice(own):
+            continue
+        block = _block(node)
+        if block is None or block in seen or _skipped(node) or node.tag == "a":
+            continue
+        seen.add(block)
+        text = " ".join(block.text_content().split())
+        if text and len(text) <= MAX_BLOCK_CHARS and not is_timestamp(text):
+            out.append(Candidate(text, position))
+    return out
+
+
+def position_of(tree: Any, paragraph: str) -> int | None:
+    """Document position of the first element whose own text starts ``paragraph``."""
+    head = " ".join(paragraph.split()[:6])
+    if not head:
+        return None
+    for position, node in enumerate(tree.iter()):
+        if isinstance(node.tag, str) and node.text and head in " ".join(node.text.split()):
+            return position
+    return None
+
+
+def rescue(
+    paragraphs: list[str], found: list[Candidate], first_position: int | None, title: str = ""
+) -> tuple[list[str], list[str]]:
+    """``(paragraphs, rescued)``: the body with every confirmed notice it lacked added at its place
+    (before the body when its block came before ``first_position``, else after)."""
+    if not found:
+        return paragraphs, []
+    body_key = compare_key(" ".join(paragraphs))
+    top: list[str] = []
+    bottom: list[str] = []
+    for candidate in found:
+        notices = find_notices(title, candidate.text)
+        texts = [n.text for n in notices if getattr(n, "field", "body_text") != "title"]
+        if not texts:
+            continue
+        key = compare_key(candidate.text)
+        if not key or key in body_key or all(compare_key(t) in body_key for t in texts):
+            continue
+        before = first_position is not None and candidate.position < first_position
+        (top if before else bottom).append(candidate.text)
+        body_key += " " + key
+    return top + paragraphs + bottom, top + bottom
