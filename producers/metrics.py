@@ -90,6 +90,12 @@ class ProducerMetrics:
             self.feeds.labels(state).set(0)
         self.latency.labels(STAGE)
 
+    def add_type(self, type_name: str) -> None:
+        """Pre-initialise the label values of a producer type (after a feed list reload)."""
+        self.fetch_seconds.labels(type_name)
+        for outcome in FETCH_OUTCOMES:
+            self.fetches.labels(type_name, outcome)
+
     def feed_success(self, feed_url: str, when: float, feed_count: int) -> None:
         if feed_count <= self.per_feed_limit:
             self.last_success.labels(feed_url).set(when)

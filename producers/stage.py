@@ -147,8 +147,11 @@ class ProduceStage:
         fetch_settings: FetchSettings | None = None,
         shutdown: Shutdown | None = None,
         clock: Callable[[], float] = time.time,
+        reloader: Callable[[], Sequence[FeedConfig] | None] | None = None,
     ) -> None:
         self.config = config
+        #: Returns a new feed list when one is due (SIGHUP, file changed; see producers.reload).
+        self.reloader = reloader
         self.feeds = [f for f in feeds if f.enabled]
         self.sender = sender
         self.state = state
@@ -170,6 +173,7 @@ class ProduceStage:
         total = RoundStats()
         async with Fetcher(self.fetch_settings) as fetcher:
             while not self.shutdown.requested:
+                self._maybe_reload()
                 now = self.clock()
                 due = self.due_feeds(now, everything=once)
                 if due or not self.ready:
@@ -201,6 +205,24 @@ class ProduceStage:
         deadline = min(soonest, now + 60)
         while not self.shutdown.requested and self.clock() < deadline:
             await asyncio.sleep(min(0.25, max(0.0, deadline - self.clock())))
+            if self._maybe_reload():
+                return  # new feeds are due at once
+
+    def _maybe_reload(self) -> bool:
+        """Swap in a reloaded feed list (fetch state is keyed by URL, so it carries over); True if swapped."""
+        feeds = self.reloader() if self.reloader is not None else None
+        if feeds is None:
+            return False
+        before = {f.url for f in self.feeds}
+        self.feeds = [f for f in feeds if f.enabled]
+        after = {f.url for f in self.feeds}
+        for feed in self.feeds:  # label values of a type new to this process
+            self.metrics.add_type(feed.type)
+        log.info(
+            "now polling %d feeds (%d added, %d removed)", len(self.feeds), len(after - before), len(before - after)
+        )
+        self._update_gauges()
+        return True
 
     async def run_round(self, fetcher: Any, due: Sequence[FeedConfig]) -> RoundStats:
         """Poll ``due`` concurrently, send new versions, flush, record state."""

@@ -21,7 +21,9 @@ topic (NEWSSTREAM_TOPIC_RAW, default news.raw.v1), keyed by article id, with the
 producer. Fetch state (validators, fingerprints of emitted entries, schedule, last error) lives in
 NEWSSTREAM_STATE_DIR/producer-state.sqlite3, so a restart emits nothing unchanged and misses nothing
 new. Metrics and health: http://NEWSSTREAM_METRICS_HOST:PORT/metrics, /healthz, /readyz (ready after
-the first round). SIGTERM finishes in-flight fetches, flushes, saves state and exits 0.
+the first round). SIGTERM finishes in-flight fetches, flushes, saves state and exits 0. SIGHUP, or
+any change to the feed list file, reloads the list without losing fetch state (a list with an error
+is logged and the previous one kept).
 """
 
 EPILOG = """\
@@ -69,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from newsstream.shutdown import Shutdown
     from producers.base import Registry
     from producers.feeds import load_feeds
+    from producers.reload import FeedListReloader
     from producers.stage import ProduceStage, parse_shard, select_shard
     from producers.state import StateStore
 
@@ -101,9 +104,13 @@ def _run(args: argparse.Namespace) -> int:
         raise NewsstreamError(
             f"raw topic {config.topics.raw!r} is not available ({exc}); create it with `newsstream topics create`"
         ) from None
+    reloader = FeedListReloader(
+        Path(config.feeds_file), lambda: select_shard(load_feeds(config.feeds_file, producers.names()), shard)
+    ).install()
     stage = ProduceStage(
-        config, feeds, sender=sender, state=state, registry=registry, producers=producers, shutdown=shutdown
-    )
+        config, feeds, sender=sender, state=state, registry=registry, producers=producers, shutdown=shutdown,
+        reloader=reloader,
+    )  # fmt: skip
     server = None
     if not args.once or args.metrics_port is not None:
         port = args.metrics_port if args.metrics_port is not None else PRODUCE.port(config)

@@ -121,7 +121,7 @@ def read_all(config: Config, expect_at_least: int, timeout_ms: int = 8000) -> li
     return records
 
 
-def produce_once(config: Config, feeds_file: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def produce_once(config: Config, feeds_file: Path, *extra: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": config.kafka.bootstrap_servers,
@@ -135,7 +135,7 @@ def produce_once(config: Config, feeds_file: Path, *extra: str) -> subprocess.Co
         [sys.executable, "-m", "newsstream.cli", "produce", "--once", "--feeds", str(feeds_file), *extra],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == expect, proc.stderr[-3000:]
     return proc
 
 
@@ -219,7 +219,7 @@ def test_feeds_status_after_a_run(kafka_config: Config, feed_server: FeedServer,
         f'[[feeds]]\nurl = "{feed_server.base}/missing.xml"\nname = "Missing"\n\n'
         f'[[feeds]]\nurl = "{feed_server.base}/never.xml"\nname = "Off"\nenabled = false\n'
     )
-    produce_once(config, feeds_file)
+    produce_once(config, feeds_file, expect=3)  # partial: one of the two enabled feeds is missing
     env = {**os.environ, "NEWSSTREAM_STATE_DIR": str(config.state_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "newsstream.cli", "feeds", "status", "--json", "--feeds", str(feeds_file)],
