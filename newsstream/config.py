@@ -94,6 +94,8 @@ class Config:
     archive_dsn: str | None = field(default=None, repr=False)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    #: Least calibrated score of a reported notice (0-1); None: the model's own, chosen on dev for precision >= 0.95.
+    notice_threshold: float | None = None
 
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with some fields replaced (CLI flags override the environment)."""
@@ -148,7 +150,21 @@ class Config:
             archive_dsn=env.get("NEWSSTREAM_ARCHIVE_DSN", "").strip() or None,
             web_host=reader.text("NEWSSTREAM_WEB_HOST", "127.0.0.1"),
             web_port=_default(reader.optional_port("NEWSSTREAM_WEB_PORT"), 8080),
+            notice_threshold=_probability(env, "NEWSSTREAM_NOTICE_THRESHOLD"),
         )
+
+
+def _probability(env: Mapping[str, str], name: str) -> float | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 < number <= 1.0:
+        raise ConfigError(f"{name}={value!r} is not a probability in (0, 1]")
+    return number
 
 
 def _default(value: int | None, default: int) -> int:
