@@ -127,9 +127,13 @@ def http_block(http: Mapping[str, Any] | None, url: str) -> dict[str, Any]:
 
 
 def fetched_at_string(fetched_at: datetime | None) -> str:
-    value = utc_string(fetched_at or datetime.now(UTC))
+    """The fetch time in UTC with its milliseconds (``…T03:04:05.123Z``; ``…T03:04:05Z`` when it
+    has none): end-to-end latency is measured from it, and a second is too coarse for that."""
+    moment = fetched_at or datetime.now(UTC)
+    value = utc_string(moment)
     assert value is not None  # noqa: S101 - a datetime of today is always in range
-    return value
+    millis = moment.microsecond // 1000
+    return f"{value[:-1]}.{millis:03d}Z" if millis else value
 
 
 def _text(value: Any) -> str | None:

@@ -296,7 +296,8 @@ class PagesStage(StageBase):
         if self.table.get(entry.article_id) is not entry:
             return  # revoked (or restored anew) meanwhile: the partition's owner does it again
         article = None
-        fetched_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(result.fetched_at))
+        millis = int(result.fetched_at * 1000) % 1000  # millisecond resolution, as the feed producer's
+        fetched_at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(result.fetched_at)) + f".{millis:03d}Z"
         if result.outcome == "changed" and result.content is not None:
             article = page_article(
                 entry, result.content, fetched_at=fetched_at, status=result.status, final_url=result.final_url,
