@@ -3,7 +3,8 @@
 Runs on the paragraphs trafilatura returns. Two rules, each seen across publishers (the benchmark's
 pages, the real feeds' ``content:encoded``, the seed), not on one site:
 
-- **The headline repeated** as the first paragraph (the page's ``<h1>``), compared without case,
+- **The headline repeated** in the first three paragraphs (the page's ``<h1>``, a video block's
+  caption), compared without case,
   punctuation or a " | Site" / " - Site" suffix of the ``<title>``.
 - **Promotion lines**: a paragraph that, as a whole, points elsewhere ("Read more: …",
   "Related: …", "Also on example.com …", "DON'T MISS"), asks for a share, a follow or a newsletter
@@ -47,6 +48,8 @@ _CONTACT = re.compile(
 _KEYWORDS = re.compile(r"^[^.!?]{1,60}(?:,\s*[^.!?,]{1,60}){3,}$")
 #: Longest paragraph that can be a promotion line (a promo is one short sentence or a label).
 _PROMO_MAX = 200
+#: How many leading paragraphs may repeat the headline.
+_TITLE_ZONE = 3
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")
 
 
@@ -115,6 +118,7 @@ def clean(paragraphs: list[str], titles: tuple[str | None, ...] = ()) -> list[st
         if not is_promo(para):
             out.append(para)
     keys = _title_keys(titles)
-    if out and keys and compare_key(out[0]) in keys:
-        out = out[1:]
+    if keys:  # the <h1>, and a video or teaser block repeating it, come in the first few paragraphs
+        head = [p for p in out[:_TITLE_ZONE] if compare_key(p) not in keys]
+        out = head + out[_TITLE_ZONE:]
     return out
