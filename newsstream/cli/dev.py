@@ -81,12 +81,35 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    import os
+
     info = devkafka.status(args.brokers)
-    print(
-        f"{info['state']}  bootstrap={info['bootstrap_servers']}  kafka={info['kafka_version']}  "
-        f"pids={info['pids'] or '-'}  log={info['log']}"
-    )
-    return 0 if info["state"] == "up" else 1
+    bootstrap = str(info["bootstrap_servers"])
+    if info["state"] == "up":
+        print(
+            f"up  bootstrap={bootstrap}  kafka={info['kafka_version']}  pids={info['pids'] or '-'}  log={info['log']}"
+        )
+        return 0
+    # Not ours; but something may answer there (a broker from another checkout, Docker, a service).
+    found = devkafka.describe(bootstrap)
+    if found is not None:
+        print(
+            f"up (not started from this checkout)  bootstrap={bootstrap}  kafka protocol {found['version']}  "
+            f"cluster={found['cluster_id']}  brokers={','.join(found['brokers'])}\n"
+            f"  no broker of {devkafka.CACHE} runs; `newsstream dev kafka down` will not stop this one"
+        )
+        return 0
+    print(f"down  bootstrap={bootstrap}  kafka={info['kafka_version']}  log={info['log']}")
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if configured and configured.replace("localhost", "127.0.0.1") != bootstrap:
+        other = devkafka.describe(configured)
+        answer = (
+            f"a Kafka broker answers (protocol {other['version']}, cluster {other['cluster_id']})"
+            if other
+            else "nothing answers"
+        )
+        print(f"  KAFKA_BOOTSTRAP_SERVERS={configured}: {answer}")
+    return 1
 
 
 def _feeds_serve(args: argparse.Namespace) -> int:
