@@ -2,7 +2,8 @@
 
 Needs kafka-python with zstandard (the stages write zstd batches: ``pip install kafka-python zstandard``)
 and the ``schemas`` package of this repository (copy the folder, whose
-one dependency is jsonschema-rs, or ``pip install newsstream``); it imports nothing else of
+one dependency is jsonschema-rs, or install newsstream from a clone with ``pip install -e .``; it
+is not on the package index); it imports nothing else of
 newsstream. Run it:
 
     python examples/consumer/consume_corrections.py --bootstrap-servers localhost:9092 --from-beginning
