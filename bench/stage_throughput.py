@@ -167,6 +167,36 @@ def compare(
     admin.delete_topics([pt_in, pt_out])
 
 
+def per_article_us(fn, items: list) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(wall, CPU) microseconds per item of ``fn`` over ``items``, after a warm-up on the first 100."""
+    for item in items[:100]:
+        fn(item)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for item in items:
+        fn(item)
+    n = len(items)
+    return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+
+
+def print_pure_costs(raws: list[dict]) -> None:
+    """µs per article of the pure functions, without Kafka (CPU time is less disturbed by a busy machine)."""
+    from consumers.detect import detect
+    from consumers.normalize import normalize
+    from consumers.title_index import TitleIndex
+
+    sample = raws[:2000]
+    wall, cpu = per_article_us(normalize, sample)
+    print(f"normalize() {wall:6.0f} µs per article wall, {cpu:6.0f} µs CPU  ({len(sample)} ~5 KB HTML articles)")
+    normalized = [normalize(r) for r in sample]
+    titles = TitleIndex()
+    wall, cpu = per_article_us(lambda a: detect(None, a, titles=titles), normalized)
+    print(f"detect()    {wall:6.0f} µs per article wall, {cpu:6.0f} µs CPU  (first versions)")
+    states = {a["id"]: detect(None, a, titles=titles)[1] for a in normalized}
+    edited = [{**a, "body_text": a["body_text"] + " Updated.", "fingerprint": None} for a in normalized]
+    wall, cpu = per_article_us(lambda a: detect(states[a["id"]], a, titles=titles), edited)
+    print(f"detect()    {wall:6.0f} µs per article wall, {cpu:6.0f} µs CPU  (second versions, body edited)")
+
+
 def fresh_config(kafka: KafkaSettings, admin, tag: str) -> Config:  # type: ignore[no-untyped-def]
     """A Config whose topics are new (3 partitions each), so every variant starts from empty topics."""
     suffix = f"{tag}.{uuid.uuid4().hex[:6]}"
@@ -186,6 +216,7 @@ def main() -> None:
     admin = make_admin(kafka)
     print(f"preparing {args.messages} RawArticles (~5 KB HTML each)", file=sys.stderr)
     raws = raw_articles(args.messages)
+    print_pure_costs(raws)
     used: list[Config] = []
     try:
         if args.stage in ("normalize", "both"):
