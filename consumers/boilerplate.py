@@ -12,6 +12,9 @@ Three rules, applied in order:
    second half of the text starts the comment section; it and everything after it are dropped,
    except paragraphs that read as editorial notices.
 
+A time stamp after an "Updated"/"Published" label ("Updated 5:27 am CST, Wednesday ...", "Published
+16m ago"; :func:`articles.timestamps.is_timestamp`) is chrome wherever it stands, never a notice.
+
 Editorial notices ("CORRECTION: ...", "UPDATED at 8:35 pm with the correction", "Editor's note:
 ...", "An earlier version of this article...") are never dropped: the correction detector reads
 them.
@@ -20,6 +23,9 @@ them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from articles.timestamps import is_timestamp
 
 #: Whole-paragraph chrome labels, compared after :func:`_key` (casefolded, punctuation dropped).
 CHROME_LINES = frozenset(
@@ -97,20 +103,32 @@ def is_chrome(paragraph: str) -> bool:
     return _is_policy(paragraph) and not is_notice(paragraph)
 
 
-def clean(paragraphs: list[str], *, title: str | None = None, publisher: str | None = None) -> list[str]:
+def clean(
+    paragraphs: list[str],
+    *,
+    title: str | None = None,
+    publisher: str | None = None,
+    authors: Sequence[str] = (),
+) -> list[str]:
     """The paragraphs without chrome (see the module docstring for the rules).
 
     ``title`` is accepted for callers but a paragraph repeating it is kept: many feeds make the
-    title from the first paragraph, and dropping it would lose text.
+    title from the first paragraph, and dropping it would lose text. A leading paragraph that is
+    the publisher's name or a byline of one of ``authors`` ("Rudaw", "By Ana Reyes") goes, so the
+    dateline is read from the first real paragraph.
     """
-    skip_keys = {_key(publisher)} - {""} if publisher else set()
+    names = [n for n in (publisher, *authors) if n]
+    skip_keys = {k for n in names for k in (_key(n), "by " + _key(n))} - {"", "by "}
     out: list[str] = []
     leading = True
     cut_from = (len(paragraphs) + 1) // 2
     in_comments = False
     for index, para in enumerate(paragraphs):
-        notice = is_notice(para)
+        stamp = is_timestamp(para)  # "Updated 5:27 am CST, ..." is byline chrome, never a notice
+        notice = is_notice(para) and not stamp
         if in_comments and not notice:
+            continue
+        if stamp:
             continue
         if not notice:
             if len(para) <= _SHORT:

@@ -2,8 +2,9 @@
 
 Block boundaries (``p``, ``br``, ``div``, ``li``, headings, ``blockquote``, table rows, ...) become
 paragraph breaks; entities are unescaped by the parser; each paragraph is NFC-normalized with its
-whitespace folded to single spaces. Non-content elements (scripts, styles, forms, navigation, share
-and comment widgets) are dropped before the text is read.
+whitespace folded to single spaces. Non-content elements (scripts, styles, form controls,
+navigation, share and comment widgets, asides without a notice cue, link-dense blocks such as menus
+and related-headline lists) are dropped before the text is read.
 
 The parser inserts a separator character (U+2029 PARAGRAPH SEPARATOR) around every block element
 and reads the whole text in one C-level call, which is several times faster than walking the tree
@@ -14,20 +15,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
+
+from articles.notices import could_be_notice
 
 _SEP = "\u2029"
 _BLOCKS = (
     "p,br,div,li,ul,ol,dl,dt,dd,h1,h2,h3,h4,h5,h6,blockquote,pre,table,tr,td,th,section,article,"
     "header,footer,figure,figcaption,hr,address,main,details,summary"
 )
-#: Elements that never carry article text.
+#: Elements that never carry article text. Form *controls* only, not ``<form>``: some sites wrap
+#: the whole page (the article with it) in one form (issue 12).
 _DROP_TAGS = [
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-    "form", "button", "select", "input", "textarea", "nav", "aside", "audio", "video", "head",
+    "button", "select", "option", "input", "textarea", "label", "nav", "audio", "video", "head",
 ]  # fmt: skip
+#: A block whose text is at least this share link text, with at least :data:`LINK_BLOCK_LINKS`
+#: links, is a menu, a related-headlines list or a tag cloud, not prose (a paragraph with one
+#: link in it, or a single linked line, stays).
+LINK_DENSITY = 0.8
+LINK_BLOCK_LINKS = 3
+_LINK_BLOCKS = "ul,ol,div,section,table,p,footer,header"
+#: A feed entry's content that holds these is a whole page, not an article body.
+_PAGE_MARK = re.compile(r"<(?:body|nav|header)\b", re.IGNORECASE)
 #: Share/comment/newsletter widgets recognised by their class or id (whole words, not substrings,
 #: so a "commentary" section survives).
 _DROP_SELECTOR = (
@@ -64,13 +77,46 @@ def paragraphs(html: str) -> list[str]:
     return _paragraphs(LexborHTMLParser(_blank_lines_as_breaks(html)))
 
 
+def _link_dense(node: Any) -> bool:
+    links = node.css("a")
+    if len(links) < LINK_BLOCK_LINKS:
+        return False
+    text = len("".join(node.text(deep=True).split()))
+    linked = sum(len("".join(a.text(deep=True).split())) for a in links)
+    return text > 0 and linked >= LINK_DENSITY * text
+
+
+def _drop_link_blocks(root: Any) -> None:
+    """Decompose link-dense blocks, innermost first (reversed document order puts descendants
+    before their ancestors, so no removed node is visited again)."""
+    for node in reversed(root.css(_LINK_BLOCKS)):
+        if _link_dense(node):
+            node.decompose()
+
+
+def _drop_asides(tree: LexborHTMLParser) -> None:
+    """``<aside>`` is a sidebar unless it holds a notice cue (a correction box is often one)."""
+    for node in tree.css("aside"):
+        if not could_be_notice(node.text(deep=True)):
+            node.decompose()
+
+
+def is_whole_page(html: str) -> bool:
+    """True when a feed entry's content is a whole page (``<body>``, ``<nav>`` or ``<header>``),
+    which goes through the page extractor rather than this module."""
+    return _PAGE_MARK.search(html) is not None
+
+
 def _paragraphs(tree: LexborHTMLParser) -> list[str]:
     tree.strip_tags(_DROP_TAGS)
     for node in tree.css(_DROP_SELECTOR):
         node.decompose()
+    _drop_asides(tree)
     root = tree.body or tree.root
     if root is None:
         return []
+    if root.css_first("a") is not None:
+        _drop_link_blocks(root)
     for node in root.css(_BLOCKS):
         node.insert_before(_SEP)
         node.insert_after(_SEP)
@@ -95,15 +141,24 @@ def inline_text(value: str) -> str:
     return fold(value)
 
 
+def _canonical(tree: LexborHTMLParser, html: str, base_url: str | None) -> str | None:
+    if "canonical" not in html:
+        return None
+    for link in tree.css("link[rel]"):
+        rel = (link.attributes.get("rel") or "").lower().split()
+        href = (link.attributes.get("href") or "").strip()
+        if "canonical" in rel and href:
+            return urljoin(base_url, href) if base_url else href
+    return None
+
+
+def canonical_link(html: str, base_url: str | None = None) -> str | None:
+    """The href of ``html``'s ``<link rel=canonical>`` (absolute), if any."""
+    return _canonical(LexborHTMLParser(html), html, base_url) if "canonical" in html else None
+
+
 def extract(html: str, base_url: str | None = None) -> tuple[list[str], str | None]:
     """Paragraphs of ``html`` and the href of its ``<link rel=canonical>`` (absolute), if any."""
     tree = LexborHTMLParser(_blank_lines_as_breaks(html))
-    canonical = None
-    if "canonical" in html:
-        for link in tree.css("link[rel]"):
-            rel = (link.attributes.get("rel") or "").lower().split()
-            href = (link.attributes.get("href") or "").strip()
-            if "canonical" in rel and href:
-                canonical = urljoin(base_url, href) if base_url else href
-                break
+    canonical = _canonical(tree, html, base_url)
     return _paragraphs(tree), canonical

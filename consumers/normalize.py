@@ -5,7 +5,9 @@ No Kafka, HTTP or metrics here; the stage adapter feeds it decoded messages and 
 ``schemas/normalized-article.v1.json``.
 
 Steps: pick the richest content (content:encoded / Atom content, the longest HTML one, over the
-summary) -> paragraphs through the HTML parser (:mod:`consumers.html_text`) -> chrome removed
+summary) -> paragraphs through the HTML parser (:mod:`consumers.html_text`), or, when the content
+is a whole page (``<body>``, ``<nav>``, ``<header>``), through the pages producer's extractor
+(:mod:`articles.extract`, body_html then built from its paragraphs) -> chrome removed
 (:mod:`consumers.boilerplate`) -> dateline split off the first paragraph (:mod:`consumers.dateline`)
 -> body_text; the same content sanitized with nh3 -> body_html; dates (:mod:`consumers.dates`);
 canonical URL (a ``<link rel=canonical>`` in the content wins); content hash and simhash
@@ -22,6 +24,7 @@ from typing import Any
 
 import nh3
 
+from articles.extract import extract as extract_page
 from consumers import boilerplate, dateline, dates, html_text, simhash
 from consumers.versions import fingerprint, fingerprint_keys
 from newsstream.canonical_url import article_id, canonical_url
@@ -141,7 +144,11 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     # with the square of its "&"s (34 s for 1.9 MB): past either cap the HTML is dropped, flagged,
     # so the record stays under the producer's request cap and costs linear time (issue 14).
     html_omitted = len(value) > MAX_BODY_HTML_CHARS or value.count("&") > MAX_HTML_AMPERSANDS
-    if is_html:
+    page_paras = _whole_page(value, url) if is_html and html_text.is_whole_page(value) else None
+    if page_paras is not None:  # a whole page as content: the pages producer's extractor (issue 12)
+        paras, canonical_in_content = page_paras, html_text.canonical_link(value, url)
+        body_html = "" if html_omitted else "".join(f"<p>{_escape(p)}</p>" for p in paras)
+    elif is_html:
         paras, canonical_in_content = html_text.extract(value, url)
         body_html = "" if html_omitted else sanitize_html(value, url)
     else:
@@ -149,7 +156,8 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         body_html = "" if html_omitted else "".join(f"<p>{_escape(p)}</p>" for p in paras)
     if len(body_html) > MAX_BODY_HTML_CHARS:
         html_omitted, body_html = True, ""
-    paras = boilerplate.clean(paras, title=title, publisher=publisher)
+    authors = _text_list(entry.get("authors"))
+    paras = boilerplate.clean(paras, title=title, publisher=publisher, authors=authors)
     place = None
     if paras:
         place, first = dateline.split(paras[0])
@@ -195,7 +203,7 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
         "summary_text": summary_text,
         "body_text": body_text,
         "body_html": body_html,
-        "authors": _text_list(entry.get("authors")),
+        "authors": authors,
         "tags": _text_list(entry.get("tags")),
         "language": _language(entry.get("language"), content_language, feed.get("language")),
         "published_at": published_at,
@@ -216,6 +224,15 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
     if page is not None:
         article["page"] = page
     return article
+
+
+def _whole_page(value: str, url: str | None) -> list[str] | None:
+    """The article paragraphs of a whole page given as feed content (menus, footers, related
+    headlines and bios left out, notices kept), or None when the extractor finds no main text."""
+    content = extract_page(value, url or "")
+    if content is None:
+        return None
+    return [html_text.fold(p) for p in content.paragraphs]
 
 
 #: Fields of a RawArticle's ``page`` block carried to the NormalizedArticle.
