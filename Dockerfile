@@ -21,6 +21,7 @@ COPY newsstream ./newsstream
 COPY producers ./producers
 COPY consumers ./consumers
 COPY schemas ./schemas
+COPY web ./web
 # The sample feed list when the repository has one (the glob lets the build go on without it);
 # compose mounts ./feeds.toml over it. The demo feeds stay at /app/producers/demo/.
 COPY pyproject.toml feeds.tom[l] ./

@@ -26,3 +26,14 @@ DETECT = StageSpec(
     group_id="newsstream-detector",
     compose_services=("detector",),
 )
+
+ARCHIVE = StageSpec(
+    name="archive",
+    summary="write normalized articles and correction events to the archive database (SQLite or PostgreSQL)",
+    default_port=9106,
+    inputs=("normalized", "corrections"),
+    outputs=("dlq",),
+    group_id="newsstream-archive",
+    settings=("NEWSSTREAM_ARCHIVE_DSN", "NEWSSTREAM_STATE_DIR"),
+    compose_services=("archive",),
+)

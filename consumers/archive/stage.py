@@ -51,7 +51,8 @@ class ArchiveOptions:
     poll_timeout_ms: int = 500
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
-    metrics_port: int | None = None
+    #: The /metrics port (0 = any free one); the CLI sets it from the stage's spec and the environment.
+    metrics_port: int = 9106
 
 
 class ArchiveMetrics:
@@ -139,11 +140,10 @@ class Archive:
         log.info("archive schema ready", extra=fields(backend=self.store.backend, schema_version=version))
         health = None
         if serve_health:
-            port = self.options.metrics_port
             health = HealthServer(
                 self.registry,
                 self.config.metrics_host,
-                self.config.port_for(STAGE) if port is None else port,
+                self.options.metrics_port,
                 ready=lambda: bool(self.assigned),
             ).start()
             log.info("serving /metrics /healthz /readyz", extra=fields(port=health.port))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from consumers.specs import ARCHIVE
 from newsstream.cli._common import add_kafka_flag, load_config
 
 DESCRIPTION = """\
@@ -24,12 +25,18 @@ metrics and health: http://HOST:9106/metrics, /healthz, /readyz (NEWSSTREAM_METR
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "archive", help="write normalized articles and correction events to the archive database (SQLite/PostgreSQL)",
+        ARCHIVE.name, help=ARCHIVE.summary,
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     add_kafka_flag(parser)
-    parser.add_argument("--group", default="newsstream-archive", help="consumer group id (newsstream-archive)")
+    parser.add_argument("--group", default=ARCHIVE.group_id, help=f"consumer group id ({ARCHIVE.group_id})")
     parser.add_argument("--max-batch", type=int, default=500, help="records per database transaction (500)")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help=f"metrics/health port (overrides NEWSSTREAM_METRICS_PORT, default {ARCHIVE.default_port}; 0 = any free)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -37,4 +44,7 @@ def _run(args: argparse.Namespace) -> int:
     from consumers.archive.stage import ArchiveOptions, run_archive
 
     config = load_config(args)
-    return run_archive(config, ArchiveOptions(group_id=args.group, max_batch=args.max_batch))
+    if args.metrics_port is not None:
+        config = config.with_overrides(metrics_port=args.metrics_port)
+    options = ArchiveOptions(group_id=args.group, max_batch=args.max_batch, metrics_port=ARCHIVE.port(config))
+    return run_archive(config, options)

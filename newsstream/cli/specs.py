@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from consumers.specs import DETECT, NORMALIZE
+from consumers.specs import ARCHIVE, DETECT, NORMALIZE
 from newsstream.stagespec import StageSpec
 from producers.specs import FEEDS_SERVE, PAGES, PRODUCE
+from web.spec import WEB
 
-__all__ = ["BY_NAME", "DETECT", "FEEDS_SERVE", "NORMALIZE", "PAGES", "PRODUCE", "STAGES", "spec", "topic_fields"]
+__all__ = [
+    "ARCHIVE", "BY_NAME", "DETECT", "FEEDS_SERVE", "NORMALIZE", "PAGES", "PRODUCE", "STAGES", "WEB", "spec",
+    "topic_fields",
+]  # fmt: skip
 
 #: In pipeline order (the order ``newsstream run`` starts them and hands out base ports).
-STAGES: tuple[StageSpec, ...] = (PRODUCE, NORMALIZE, DETECT, PAGES, FEEDS_SERVE)
+STAGES: tuple[StageSpec, ...] = (PRODUCE, NORMALIZE, DETECT, PAGES, FEEDS_SERVE, ARCHIVE, WEB)
 BY_NAME: dict[str, StageSpec] = {s.name: s for s in STAGES}
 
 

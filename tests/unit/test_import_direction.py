@@ -5,6 +5,7 @@
   and itself, and no Kafka;
 - the runtime (``newsstream`` without its CLI) imports ``schemas`` and itself, never a stage;
 - ``producers`` and ``consumers`` import the runtime, ``schemas`` and ``articles``, never each other;
+- ``web`` (the archive's page) imports the runtime and the archive's store in ``consumers``;
 - only ``newsstream.cli`` knows every stage.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-OURS = {"schemas", "articles", "newsstream", "producers", "consumers"}
+OURS = {"schemas", "articles", "newsstream", "producers", "consumers", "web"}
 #: Package -> the packages of ours it may import (besides itself).
 ALLOWED = {
     "schemas": set(),
@@ -24,6 +25,7 @@ ALLOWED = {
     "newsstream": {"schemas"},
     "producers": {"newsstream", "schemas", "articles"},
     "consumers": {"newsstream", "schemas", "articles"},
+    "web": {"newsstream", "consumers", "schemas"},  # the archive's web page reads consumers.archive's store
     "newsstream.cli": OURS,
 }
 #: Modules no pure package may import.

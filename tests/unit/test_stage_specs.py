@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from newsstream.cli import build_parser
-from newsstream.cli.specs import BY_NAME, FEEDS_SERVE, STAGES, topic_fields
+from newsstream.cli.specs import BY_NAME, FEEDS_SERVE, STAGES, WEB, topic_fields
 from newsstream.config import Config, Topics
 from newsstream.topics import TOPICS, topic_specs
 
@@ -38,7 +38,9 @@ def test_every_compose_service_of_a_stage_runs_it_on_its_port_with_its_settings(
             else:
                 assert command[0] == spec.name, (name, command)
             env = service.get("environment", {})
-            assert env["NEWSSTREAM_METRICS_PORT"] == str(spec.default_port), name
+            # The web page serves its metrics on its one port, NEWSSTREAM_WEB_PORT.
+            port_variable = "NEWSSTREAM_WEB_PORT" if spec is WEB else "NEWSSTREAM_METRICS_PORT"
+            assert env[port_variable] == str(spec.default_port), name
             unknown = set(env) - SHARED - set(spec.settings)
             assert not unknown, f"{name} sets variables its stage {spec.name} does not declare: {unknown}"
 
