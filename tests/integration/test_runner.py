@@ -128,3 +128,44 @@ def test_offsets_committed_with_outputs_so_a_restart_resumes(
     thread.join(15)
     texts = [codec.loads(r.value)["text"] for r in outputs]
     assert len(texts) == 25 and len(set(texts)) == 25, "restart re-processed or skipped committed input"
+
+
+class TickStage(EchoStage):
+    """Echo, plus timer-driven work: every tick emits one numbered record; drain emits a last one."""
+
+    name = "tick"
+    tick_interval_s = 0.05
+
+    def __init__(self, source: str, sink: str, ticks: str) -> None:
+        super().__init__(source, sink)
+        self.ticks_topic, self.ticked, self.drained = ticks, 0, False
+
+    def tick(self, now: float) -> list[Output]:
+        self.ticked += 1
+        return [Output(self.ticks_topic, b"t", codec.dumps({"tick": self.ticked, "now": now}))]
+
+    def drain(self) -> list[Output]:
+        self.drained = True
+        return [Output(self.ticks_topic, b"t", codec.dumps({"tick": "drain"}))]
+
+
+def test_tick_outputs_are_committed_with_no_input_and_drain_runs_last(
+    kafka_config: Config, new_topic: Callable[..., str]
+) -> None:
+    source, sink, ticks = new_topic("in", 1), new_topic("out", 1), new_topic("ticks", 1)
+    stage = TickStage(source, sink, ticks)
+    runner, thread = start_runner(stage, kafka_config, f"g-{uuid.uuid4().hex[:6]}")
+    early = read_all(kafka_config, ticks, 5)  # no input at all: the ticks alone open transactions
+    runner.shutdown.request()
+    thread.join(15)
+    assert not thread.is_alive()
+    values = [codec.loads(r.value)["tick"] for r in read_all(kafka_config, ticks, stage.ticked + 1)]
+    assert len(early) >= 5
+    assert values[:-1] == list(range(1, stage.ticked + 1)), "every tick committed once, in order"
+    assert values[-1] == "drain" and stage.drained
+    assert (
+        runner.metrics.registry.get_sample_value(
+            "newsstream_transactions_total", {"stage": "tick", "outcome": "commit"}
+        )
+        == stage.ticked + 1
+    )
