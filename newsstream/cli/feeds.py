@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newsstream import codec
+from newsstream.cli import _feeds_add
 from newsstream.cli._common import load_config
 from newsstream.errors import ConfigError
 
@@ -21,13 +22,15 @@ examples:
   newsstream feeds import-opml export.opml --output new.toml --dry-run
   newsstream feeds status                            per-feed state, last error, next poll
   newsstream feeds status --json | jq 'select(.state != "ok")'
+  newsstream feeds add https://www.example.org/      find the feeds a page links to, add them
+  newsstream feeds export-opml > subscriptions.opml  the feed list for a feed reader
 """
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     feeds = subparsers.add_parser(
         "feeds",
-        help="the feed list: check it, import OPML, show per-feed state",
+        help="the feed list: check it, add a site's feeds, import/export OPML, show per-feed state",
         description="Manage the feed list (feeds.toml, or NEWSSTREAM_FEEDS) and inspect the producer's state.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -64,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--feeds", type=Path, metavar="FILE", help="feed list (default NEWSSTREAM_FEEDS, feeds.toml)")
     status.add_argument("--json", action="store_true", help="one JSON object per feed")
     status.set_defaults(handler=_status)
+    _feeds_add.register(sub)
 
 
 def _feeds_file(args: argparse.Namespace, config: Any) -> Path:
@@ -103,24 +107,31 @@ def _import_opml(args: argparse.Namespace) -> int:
     if args.dry_run:
         sys.stdout.write(text)
     elif new:
-        previous = output.read_text(encoding="utf-8") if output.exists() else ""
-        if previous and not previous.endswith("\n"):
-            previous += "\n"
-        header = "" if previous else "# Feed list for `newsstream produce` (see `newsstream feeds check --help`).\n"
-        candidate = previous + header + f"\n# imported from {Path(args.opml).name}\n" + text
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(candidate, encoding="utf-8")
-        try:
-            load_feeds(tmp)  # never leave a feed list the producer cannot read
-        except ConfigError:
-            tmp.unlink()
-            raise
-        tmp.replace(output)
+        append_feeds(output, text, f"imported from {Path(args.opml).name}")
     for reason in skipped:
         print(f"skipped: {reason}", file=sys.stderr)
     verb = "would add" if args.dry_run else "added"
     print(f"{verb} {len(new)} feeds to {output}; skipped {len(skipped)}", file=sys.stderr)
     return 0
+
+
+def append_feeds(output: Path, text: str, comment: str) -> None:
+    """Append ``[[feeds]]`` tables to ``output`` atomically, refusing a result the producer cannot read."""
+    from producers.feeds import load_feeds
+
+    previous = output.read_text(encoding="utf-8") if output.exists() else ""
+    if previous and not previous.endswith("\n"):
+        previous += "\n"
+    header = "" if previous else "# Feed list for `newsstream produce` (see `newsstream feeds check --help`).\n"
+    candidate = previous + header + f"\n# {comment}\n" + text
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(candidate, encoding="utf-8")
+    try:
+        load_feeds(tmp)  # never leave a feed list the producer cannot read
+    except ConfigError:
+        tmp.unlink()
+        raise
+    tmp.replace(output)  # one rename: a producer watching the file never sees half of it
 
 
 def _ago(when: float | None, now: float) -> str:
