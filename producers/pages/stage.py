@@ -204,7 +204,8 @@ class PagesStage(StageBase):
         published = epoch_seconds(article.get("published_at"))
         if self.settings.max_age_s and published is not None and published < now - self.settings.max_age_s:
             return None
-        first_seen = min(epoch_seconds(article.get("fetched_at")) or now, now)
+        ms = article.get("fetched_at_ms")  # parsed once by the normalizer (older messages: parse here)
+        first_seen = min((ms / 1000 if ms is not None else epoch_seconds(article.get("fetched_at"))) or now, now)
         entry = schedule_new(
             article["id"], url, publisher=article.get("publisher"), feed_url=article.get("feed_url"),
             partition=record.partition, first_seen=first_seen, now=now, settings=self.settings.revisit,
