@@ -15,7 +15,7 @@ from newsstream.cli.specs import BY_NAME
 from newsstream.errors import ConfigError
 
 #: The stages ``run`` starts, in pipeline order (the base-port order).
-RUN_STAGES = ("produce", "normalize", "detect-corrections", "pages")
+RUN_STAGES = ("produce", "normalize", "detect-corrections", "pages", "archive")
 ALIASES = {"producer": "produce", "detect": "detect-corrections", "detector": "detect-corrections"}
 
 

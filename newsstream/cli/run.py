@@ -14,9 +14,9 @@ from typing import Any
 from newsstream import codec, devkafka
 from newsstream.cli import _ports, _runs, specs
 from newsstream.cli._common import add_kafka_flag, load_config
-from newsstream.cli.specs import DETECT, NORMALIZE, PAGES
+from newsstream.cli.specs import ARCHIVE, DETECT, NORMALIZE, PAGES, WEB
 from newsstream.config import Config, Topics
-from newsstream.errors import NewsstreamError
+from newsstream.errors import ConfigError, NewsstreamError
 from newsstream.liveview import describe_event, missing_events, scrape, status_line
 from newsstream.log import setup_logging
 from newsstream.shutdown import Shutdown
@@ -118,6 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     run_dir = config.state_dir / "run" / run_id
     ports = _ports.stage_ports(args.metrics_port, os.environ)
     _ports.check_free(config.metrics_host, ports)
+    _check_web_port(config)
     started_broker = _ensure_broker(config)
     if demo:
         _runs.delete_earlier_run_topics(config)
@@ -215,7 +216,21 @@ def _run(args: argparse.Namespace) -> int:
                 ports["pages"],
             )
         )
+        # The archive of this run (SQLite in its state dir, or NEWSSTREAM_ARCHIVE_DSN) and its web page.
+        supervisor.start(
+            Child(
+                "archive",
+                [ARCHIVE.name, "--group", f"{ARCHIVE.group_id}{group_suffix}"],
+                _port_env(env, ports["archive"]),
+                logs / "archive.log",
+                ports["archive"],
+            )
+        )
+        supervisor.start(
+            Child(WEB.name, [WEB.name, "--port", str(config.web_port)], env, logs / "web.log", config.web_port)
+        )
         print("\n".join(_metrics_lines(config, ports)))
+        print(f"archive web page: http://{config.web_host}:{config.web_port}/ (corrections, diffs, search, Atom)")
         print(f"running; logs in {logs}. Ctrl-C stops everything.\n")
         all_started = True
         return _watch(config, supervisor, shutdown, expected, args, demo, ports)
@@ -229,6 +244,22 @@ def _run(args: argparse.Namespace) -> int:
         if started_broker:
             print("the local Kafka broker it started keeps running for the next run; "
                   "stop it with: newsstream dev kafka down")  # fmt: skip
+
+
+def _check_web_port(config: Config) -> None:
+    """ConfigError before anything starts when the web page's port is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((config.web_host, config.web_port))
+        except OSError as exc:
+            spare = _ports.free_port(config.web_host)
+            raise ConfigError(
+                f"the archive web page's port {config.web_port} is taken on {config.web_host} ({exc.strerror}); "
+                f"give it a free one: NEWSSTREAM_WEB_PORT={spare} newsstream run"
+            ) from None
 
 
 def _watch(

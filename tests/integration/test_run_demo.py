@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 
 def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "NEWSSTREAM_STATE_DIR": str(tmp_path)}
-    base = _free_run_of_ports(4)
+    base = _free_run_of_ports(6)
     env.update(NEWSSTREAM_METRICS_PORT=str(base), NEWSSTREAM_METRICS_HOST="127.0.0.1")  # all stages from base up
+    env["NEWSSTREAM_WEB_PORT"] = str(base + 5)  # the archive's web page (the archive's metrics are on base + 4)
     result = subprocess.run(
         [sys.executable, "-m", "newsstream.cli", "run", "--exit-when-idle", "--step-seconds", "5", "--timeout", "150"],
         env=env,
@@ -43,7 +44,8 @@ def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_p
     for negative in hard_negatives():
         assert f"“{negative['title']}”" not in out, f"false alarm: {negative['why']}"
     stops = [line for line in out.splitlines() if "stopped cleanly (exit 0)" in line]
-    assert len(stops) == 5, out[-1500:]  # demo feeds, producer, normalize, detect, pages
+    assert len(stops) == 7, out[-1500:]  # demo feeds, producer, normalize, detect, pages, archive, web
+    assert f"archive web page: http://127.0.0.1:{base + 5}/" in out
     assert "every process this run started has stopped." in out
     # The live view scraped every stage on the ports derived from NEWSSTREAM_METRICS_PORT.
     assert re.search(r"normalize in [1-9]\d* out [1-9]", out), out[-1500:]

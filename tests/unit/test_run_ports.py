@@ -15,9 +15,13 @@ from newsstream.errors import ConfigError
 
 
 def test_defaults_base_variable_stage_variable_and_flag_in_that_order() -> None:
-    assert stage_ports([], {}) == {"produce": 9101, "normalize": 9102, "detect-corrections": 9103, "pages": 9104}
+    assert stage_ports([], {}) == {
+        "produce": 9101, "normalize": 9102, "detect-corrections": 9103, "pages": 9104, "archive": 9106,
+    }  # fmt: skip
     env = {"NEWSSTREAM_METRICS_PORT": "19101", "NEWSSTREAM_METRICS_PORT_PAGES": "19200"}
-    assert stage_ports([], env) == {"produce": 19101, "normalize": 19102, "detect-corrections": 19103, "pages": 19200}
+    assert stage_ports([], env) == {
+        "produce": 19101, "normalize": 19102, "detect-corrections": 19103, "pages": 19200, "archive": 19105,
+    }  # fmt: skip
     ports = stage_ports(["detect=19300", "pages=19301"], env)
     assert ports["detect-corrections"] == 19300 and ports["pages"] == 19301
 
