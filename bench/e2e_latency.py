@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,7 @@ def main() -> None:
         start(["produce", "--feeds", str(feeds_toml), "--metrics-port", "0"], env, work / "produce.log"),
     ]  # fmt: skip
     arrivals: dict[str, float] = {}
+    detected: dict[str, float] = {}  # url -> the event's detected_at (the detector's clock, same host)
     consumer = make_consumer(config.kafka, None, topics.corrections, auto_offset_reset="earliest")
     stop = threading.Event()
 
@@ -252,6 +254,8 @@ def main() -> None:
                     event = orjson.loads(record.value)
                     if event["type"] == "correction" and event.get("url"):
                         arrivals.setdefault(event["url"], now)
+                        stamp = datetime.fromisoformat(event["detected_at"].replace("Z", "+00:00"))
+                        detected.setdefault(event["url"], stamp.timestamp())
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -270,6 +274,8 @@ def main() -> None:
             while time.time() < deadline and not all(u in arrivals for u in mine):
                 time.sleep(0.2)
             latencies = [arrivals[u] - t for u, t in mine.items() if u in arrivals]
+            to_detect = [detected[u] - t for u, t in mine.items() if u in detected]
+            to_reader = [arrivals[u] - detected[u] for u in mine if u in arrivals and u in detected]
             results.append((rate, len(mine), len(latencies), latencies))
             if latencies:
                 print(
@@ -278,11 +284,18 @@ def main() -> None:
                     f"p99 {percentile(latencies, 0.99):6.3f} s  mean {statistics.fmean(latencies):6.3f} s",
                     flush=True,
                 )
+                print(
+                    f"{'':14}publish -> detected p50 {percentile(to_detect, 0.5):6.3f} s p99 "
+                    f"{percentile(to_detect, 0.99):6.3f} s;  detected -> reader p50 "
+                    f"{percentile(to_reader, 0.5):6.3f} s p99 {percentile(to_reader, 0.99):6.3f} s "
+                    "(the detector's transaction and the read)",
+                    flush=True,
+                )
             else:
                 print(f"rate {rate:6.0f}/s  corrections {len(mine):6d}  arrived 0", flush=True)
             for stage in stages:
                 if stage.poll() is not None:
-                    raise SystemExit(f"a pipeline process exited ({stage.args}); see {work}")
+                    raise SystemExit(f"a pipeline process exited ({stage.args!r}); see {work}")
             time.sleep(3)
     finally:
         stop.set()
