@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from newsstream.cli import _topics_info
 from newsstream.cli._common import add_kafka_flag, load_config, require_broker
 from newsstream.cli.specs import topic_fields
 from newsstream.topics import create_topics
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    topics = subparsers.add_parser("topics", help="manage the pipeline's Kafka topics")
+    topics = subparsers.add_parser(
+        "topics", help="the pipeline's Kafka topics: create them, list them, describe one with each group's lag"
+    )
     sub = topics.add_subparsers(dest="topics_command", metavar="ACTION")
     create = sub.add_parser(
         "create",
@@ -22,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("--partitions", type=int, help="partitions per topic (overrides NEWSSTREAM_PARTITIONS)")
     create.add_argument("--replication-factor", type=int, help="overrides NEWSSTREAM_REPLICATION_FACTOR")
     create.set_defaults(handler=_create)
+    _topics_info.register(sub)
 
 
 def _create(args: argparse.Namespace) -> int:
