@@ -89,8 +89,8 @@ class SqliteStore(ArchiveStore):
                 # NORMAL in WAL mode: a commit survives a process crash (SIGKILL); only a power loss
                 # can drop the last transactions, and then offsets and rows go back together.
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the FTS index's pages stay cached across batches
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB per connection: FTS and b-tree pages stay cached
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
             with self._lock:
