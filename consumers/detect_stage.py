@@ -26,6 +26,7 @@ from consumers.detector_state import ArticleState
 from consumers.specs import DETECT
 from consumers.title_index import TitleIndex, title_key
 from newsstream import codec
+from newsstream.bounded_labels import OTHER, BoundedLabel
 from newsstream.changelog import GlobalTable, restore
 from newsstream.config import Config
 from newsstream.log import fields
@@ -33,6 +34,11 @@ from newsstream.messages import decode, epoch_seconds, headers_for
 from newsstream.runner import Output, StageBase
 
 log = logging.getLogger(__name__)
+#: Every CorrectionEvent type (the schema's enum), so each series exists from the start.
+EVENT_TYPES = (
+    "correction", "clarification", "update", "retraction", "editors_note", "headline_change", "content_change",
+    "unpublished",
+)  # fmt: skip
 CE_SOURCE = "newsstream/detect-corrections"
 
 
@@ -64,6 +70,8 @@ class DetectStage(StageBase):
         self.table: GlobalTable | None = None
         self.registry = registry
         self.corrections: Any = None
+        self.publisher_label = BoundedLabel()
+        self._labelled: set[str] = set()
         self.state_size: Any = None
         self.restore_seconds: Any = None
         self.index_size: Any = None
@@ -73,19 +81,17 @@ class DetectStage(StageBase):
         from prometheus_client import Counter
 
         self.corrections = Counter(
-            "newsstream_corrections", "Correction events emitted by type", ["type"], registry=registry
+            "newsstream_corrections",
+            "Correction events emitted by type and publisher (NEWSSTREAM_METRICS_PUBLISHERS, else the first "
+            "NEWSSTREAM_METRICS_PUBLISHER_SLOTS seen; the rest 'other')",
+            ["type", "publisher"],
+            registry=registry,
         )
-        for kind in (
-            "correction",
-            "clarification",
-            "update",
-            "retraction",
-            "editors_note",
-            "headline_change",
-            "content_change",
-            "unpublished",
-        ):
-            self.corrections.labels(kind)
+        self.publisher_label = BoundedLabel(self.config.metrics_publishers, self.config.metrics_publisher_slots)
+        self._labelled = {*self.publisher_label.known(), OTHER}
+        for kind in EVENT_TYPES:
+            for publisher in self._labelled:
+                self.corrections.labels(kind, publisher)
         self.state_size = Gauge(
             "newsstream_detector_state_articles", "Articles held in the state store", registry=registry
         )
@@ -175,7 +181,12 @@ class DetectStage(StageBase):
                 )
             )
             if self.corrections is not None:
-                self.corrections.labels(event["type"]).inc()
+                publisher = self.publisher_label.value(event.get("publisher"))
+                if publisher not in self._labelled:  # a new series: every type starts at 0, not absent
+                    self._labelled.add(publisher)
+                    for kind in EVENT_TYPES:
+                        self.corrections.labels(kind, publisher)
+                self.corrections.labels(event["type"], publisher).inc()
         if state is not previous:
             store[article_id] = state
             outputs.append(

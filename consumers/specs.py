@@ -11,6 +11,7 @@ NORMALIZE = StageSpec(
     default_port=9102,
     inputs=("raw",),
     outputs=("normalized", "dlq"),
+    state=("normalizer_state",),
     group_id="newsstream-normalizer",
     settings=("NEWSSTREAM_WORKERS",),
     compose_services=("normalizer",),
@@ -24,6 +25,7 @@ DETECT = StageSpec(
     outputs=("corrections", "dlq"),
     state=("detector_state", "titles"),
     group_id="newsstream-detector",
+    settings=("NEWSSTREAM_METRICS_PUBLISHERS", "NEWSSTREAM_METRICS_PUBLISHER_SLOTS"),
     compose_services=("detector",),
 )
 

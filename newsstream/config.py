@@ -89,6 +89,10 @@ class Config:
     poll_floor_seconds: float = 60.0
     #: Worker processes for stateless transforms (the normalizer).
     workers: int = 1
+    #: Publishers with their own ``publisher`` label on newsstream_corrections_total (the rest: ``other``);
+    #: when empty, the first ``metrics_publisher_slots`` publishers seen get one.
+    metrics_publishers: tuple[str, ...] = ()
+    metrics_publisher_slots: int = 10
     #: Where ``newsstream archive`` writes and ``newsstream web`` reads: ``postgresql://…``, or None for
     #: SQLite in the state dir. repr=False: a DSN can carry a password.
     archive_dsn: str | None = field(default=None, repr=False)
@@ -147,6 +151,10 @@ class Config:
             instance_id=reader.text("NEWSSTREAM_INSTANCE_ID", socket.gethostname()),
             poll_floor_seconds=reader.positive_float("NEWSSTREAM_POLL_FLOOR_SECONDS", 60.0),
             workers=reader.positive_int("NEWSSTREAM_WORKERS", 1),
+            metrics_publishers=tuple(
+                p.strip() for p in env.get("NEWSSTREAM_METRICS_PUBLISHERS", "").split(",") if p.strip()
+            ),
+            metrics_publisher_slots=reader.positive_int("NEWSSTREAM_METRICS_PUBLISHER_SLOTS", 10),
             archive_dsn=env.get("NEWSSTREAM_ARCHIVE_DSN", "").strip() or None,
             web_host=reader.text("NEWSSTREAM_WEB_HOST", "127.0.0.1"),
             web_port=_default(reader.optional_port("NEWSSTREAM_WEB_PORT"), 8080),
