@@ -90,3 +90,50 @@ def missing_events(expected: Iterable[dict[str, Any]], seen: Iterable[dict[str, 
         else:
             missing.append(want)
     return missing
+
+
+class LiveView:
+    """Events scroll above one status line that redraws in place on a terminal.
+
+    On a terminal the status line is rewritten with ``\\r`` and erase-line (ANSI ``ESC[2K``) and each
+    event is printed above it; when output is a pipe or a file every status change is its own line
+    (with the elapsed time), so logs stay readable.
+    """
+
+    ERASE = "\r\x1b[2K"
+
+    def __init__(self, out: Any, tty: bool | None = None) -> None:
+        self.out = out
+        self.tty = out.isatty() if tty is None else tty
+        self.status_text = ""
+
+    def _clear(self) -> None:
+        if self.tty and self.status_text:
+            self.out.write(self.ERASE)
+
+    def line(self, text: str) -> None:
+        """A line that stays (an event, a notice), above the status line."""
+        self._clear()
+        self.out.write(text + "\n")
+        if self.tty and self.status_text:
+            self.out.write(self.status_text)
+        self.out.flush()
+
+    def status(self, text: str, elapsed_s: float) -> None:
+        """Show the status line (in place on a terminal; a new line elsewhere, only when it changed)."""
+        stamped = f"[{elapsed_s:5.0f}s] {text}"
+        if self.tty:
+            self._clear()
+            self.status_text = stamped
+            self.out.write(stamped)
+        elif text != self.status_text.partition("] ")[2]:
+            self.status_text = stamped
+            self.out.write(stamped + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        """End the status line so what follows starts on a fresh line."""
+        if self.tty and self.status_text:
+            self.out.write("\n")
+            self.out.flush()
+        self.status_text = ""

@@ -17,7 +17,7 @@ from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.cli.specs import ARCHIVE, DETECT, NORMALIZE, PAGES, WEB
 from newsstream.config import Config, Topics
 from newsstream.errors import ConfigError, NewsstreamError
-from newsstream.liveview import describe_event, missing_events, scrape, status_line
+from newsstream.liveview import LiveView, describe_event, missing_events, scrape, status_line
 from newsstream.log import setup_logging
 from newsstream.shutdown import Shutdown
 from newsstream.supervisor import Child, Supervisor, child_env, tail
@@ -284,10 +284,12 @@ def _watch(
     }
     seen: list[dict[str, Any]] = []
     started = time.monotonic()
-    last_line = ""
+    view = LiveView(sys.stdout)
+    announced = False
     try:
         while not shutdown.requested:
             for child in supervisor.reap():
+                view.close()
                 print(
                     f"\n{child.name} exited with code {child.exit_code()}; last lines of {child.log_path}:\n"
                     f"{tail(child.log_path)}",
@@ -298,23 +300,29 @@ def _watch(
                 for record in records:
                     event = codec.loads(record.value)
                     seen.append(event)
-                    print(describe_event(event))
-            line = status_line({stage: scrape(port) for stage, port in view_ports.items()})
-            if line != last_line:
-                print(f"[{time.monotonic() - started:5.0f}s] {line}")
-                last_line = line
+                    view.line(describe_event(event))
+            view.status(status_line({s: scrape(port) for s, port in view_ports.items()}), time.monotonic() - started)
+            missing = missing_events(expected, seen) if demo else []
+            if demo and not missing and not announced:
+                announced = True  # said once, with or without --exit-when-idle
+                view.line(
+                    f"✔ demo scenario complete: every expected event seen in {time.monotonic() - started:.0f} s"
+                    + ("" if args.exit_when_idle else " (the pipeline keeps running; Ctrl-C stops it)")
+                )
             if args.exit_when_idle and demo:
-                missing = missing_events(expected, seen)
                 if not missing:
+                    view.close()
                     _summary(seen, time.monotonic() - started)
                     return 0
                 if time.monotonic() - started > args.timeout:
+                    view.close()
                     print(f"\ngave up after {args.timeout:.0f} s; still missing:", file=sys.stderr)
                     for want in missing:
                         print(f"  {want['type']}: {want['title']}", file=sys.stderr)
                     return 1
         return 0
     finally:
+        view.close()
         consumer.close()
 
 

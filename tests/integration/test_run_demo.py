@@ -31,6 +31,7 @@ def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_p
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     assert "demo scenario fully processed" in out
+    assert "✔ demo scenario complete: every expected event seen in" in out
     assert (
         "seed correction: “Iraqi militia claims to target US forces in Syria” corrects "
         "“US downs Turkish drone in northeast Syria: War monitor” (article u:"
