@@ -230,6 +230,7 @@ def test_pages_runs_in_both_producer_profiles(services: dict[str, dict[str, Any]
     """One `pages` stage per profile, reachable as pages:9104 either way; only the demo's may reach the
     private demo-feeds address, so the live one keeps the SSRF guard."""
     from newsstream.config import Config
+    from producers.pages.settings import PagesConfig
     from tests.integration.compose_stack import dockerfile_env, profile_services
 
     compose = {"services": services}
@@ -241,10 +242,10 @@ def test_pages_runs_in_both_producer_profiles(services: dict[str, dict[str, Any]
         assert running[name]["depends_on"]["topic-init"]["condition"] == "service_completed_successfully"
     live = Config.from_env({**dockerfile_env(), **services["pages"]["environment"]})
     assert live.allow_private_addresses is False
-    demo = Config.from_env({**dockerfile_env(), **services["demo-pages"]["environment"]})
+    demo = PagesConfig.from_env({**dockerfile_env(), **services["demo-pages"]["environment"]})
     # The demo's stories are dated 2023: an age limit would schedule none of them.
-    assert demo.pages.max_age_seconds == 0
-    assert demo.pages.ladder and demo.pages.ladder[0] <= 60, "the demo must show a revisit within a minute"
+    assert demo.max_age_seconds == 0
+    assert demo.ladder and demo.ladder[0] <= 60, "the demo must show a revisit within a minute"
     assert services["demo-pages"]["depends_on"]["demo-feeds"]["condition"] == "service_healthy"
 
 
