@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ import feedparser
 from newsstream import __version__
 from newsstream.canonical_url import article_id
 from producers.fingerprint import fingerprint, utc_string
+from producers.identity import identity
 
 #: How far into the body the DOCTYPE pre-check looks (the prolog comes first in any XML document).
 DOCTYPE_SCAN_BYTES = 64 * 1024
@@ -196,6 +197,15 @@ def _enclosures(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _own_links(entry: Mapping[str, Any]) -> list[str]:
+    """The entry's alternate and related links (where its own permalink may be)."""
+    return [
+        str(item["href"])
+        for item in _get(entry, "links") or ()
+        if isinstance(item, Mapping) and item.get("rel") in ("alternate", "related") and item.get("href")
+    ]
+
+
 def _content(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in _get(entry, "content") or ():
@@ -240,12 +250,20 @@ def build_article(
     http: dict[str, Any],
     producer: Mapping[str, str],
     source: str = "feed",
+    guid_is_permalink: bool = False,
+    links: Sequence[str] = (),
+    site: str | None = None,
 ) -> dict[str, Any] | None:
-    """A RawArticle dict, or None when the entry has neither link nor guid (no identity)."""
+    """A RawArticle dict, or None when the entry has neither link nor guid (no identity).
+
+    The id rests on the entry's own permalink and keeps a fragment the feed uses to tell entries
+    apart (:func:`producers.identity.identity`; ``links`` are the entry's other links, ``site`` the
+    feed's own site)."""
     if not (link or guid):
         return None
+    ident_url, keep_fragment = identity(link, guid, guid_is_permalink=guid_is_permalink, links=links, site=site)
     return {
-        "article_id": article_id(link, guid, feed_url),
+        "article_id": article_id(ident_url, guid, feed_url, keep_fragment=keep_fragment),
         "source": source,
         "feed": feed,
         "fetched_at": fetched_at,
@@ -314,6 +332,7 @@ def parse_feed(
         except ValueError:
             notes.append(f"ttl_ignored: {str(raw_ttl)[:40]!r}")
     feed_facts = feed_block(feed, url, title, language)
+    site = _text(meta.get("link")) if isinstance(meta, Mapping) else None  # the feed's own site
     fetched = fetched_at_string(fetched_at)
     prod = producer or DEFAULT_PRODUCER
     articles: list[dict[str, Any]] = []
@@ -321,7 +340,7 @@ def parse_feed(
     skipped = bad = 0
     for index, entry in enumerate(entries):
         try:
-            article = _entry_article(entry, url, feed_facts, fetched, http_facts, prod)
+            article = _entry_article(entry, url, feed_facts, fetched, http_facts, prod, site)
         except Exception as exc:  # noqa: BLE001 - skip and count this entry, keep the rest of the feed
             bad += 1
             if bad <= MAX_BAD_NOTES:
@@ -335,6 +354,7 @@ def parse_feed(
                 notes.append(EMPTY_NOTE.format(number=index + 1))
         else:
             articles.append(article)
+    separate_repeats(articles, url)
     version = str(parsed.get("version") or "")
     if articles or (not bozo and version):
         outcome = "ok"  # an empty but well-formed feed is fine
@@ -356,6 +376,22 @@ def parse_feed(
 
 MAX_BAD_NOTES = 3
 EMPTY_NOTE = "bad entry #{number} skipped: neither a title nor any text (the normalizer could only dead-letter it)"
+
+
+def separate_repeats(articles: list[dict[str, Any]], feed_url: str) -> None:
+    """Give a later entry of one document that repeats an earlier entry's id with other content
+    an id of its own (the earlier id plus its published time or title): both are in the document at
+    once, so one cannot be a new version of the other. scripting.com lists two posts of one minute
+    under one guid; without this the detector reported one as a content change of the other."""
+    seen: dict[str, str] = {}
+    for article in articles:
+        ident, entry = article["article_id"], article["entry"]
+        first = seen.setdefault(ident, entry["fingerprint"])
+        if first != entry["fingerprint"]:
+            published = entry.get("published") or {}
+            discriminator = published.get("raw") or entry.get("title") or entry["fingerprint"]
+            article["article_id"] = article_id(None, f"{ident}\n{discriminator}", feed_url)
+            seen.setdefault(article["article_id"], entry["fingerprint"])
 
 
 def has_text(article: Mapping[str, Any]) -> bool:
@@ -380,6 +416,7 @@ def _entry_article(
     fetched: str,
     http_facts: Mapping[str, Any],
     prod: Mapping[str, str],
+    site: str | None = None,
 ) -> dict[str, Any] | None:
     content = _content(entry)
     return build_article(
@@ -399,4 +436,7 @@ def _entry_article(
         fetched_at=fetched,
         http=dict(http_facts),
         producer=prod,
+        guid_is_permalink=bool(_get(entry, "guidislink")),
+        links=_own_links(entry),
+        site=site,
     )
