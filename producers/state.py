@@ -204,5 +204,10 @@ class StateStore:
             stats[url]["articles"] = count
         return stats
 
+    def article_feeds(self) -> dict[str, str]:
+        """article_id -> the feed it was last emitted from (to attribute events to feeds)."""
+        rows = self._db.execute("SELECT article_id, feed_url FROM entries ORDER BY seen_at")
+        return dict(rows.fetchall())
+
     def entry_count(self, feed_url: str) -> int:
         return int(self._db.execute("SELECT count(*) FROM entries WHERE feed_url = ?", (feed_url,)).fetchone()[0])

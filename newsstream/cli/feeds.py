@@ -22,6 +22,7 @@ examples:
   newsstream feeds import-opml export.opml --output new.toml --dry-run
   newsstream feeds status                            per-feed state, last error, next poll
   newsstream feeds status --json | jq 'select(.state != "ok")'
+  newsstream feeds status --events                   also each feed's correction events by type
   newsstream feeds add https://www.example.org/      find the feeds a page links to, add them
   newsstream feeds export-opml > subscriptions.opml  the feed list for a feed reader
 """
@@ -66,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     status.add_argument("--feeds", type=Path, metavar="FILE", help="feed list (default NEWSSTREAM_FEEDS, feeds.toml)")
     status.add_argument("--json", action="store_true", help="one JSON object per feed")
+    status.add_argument(
+        "--events",
+        action="store_true",
+        help="also count each feed's correction events (reads the corrections topic once, to its end; "
+        "needs the broker: KAFKA_BOOTSTRAP_SERVERS)",
+    )
     status.set_defaults(handler=_status)
     _feeds_add.register(sub)
 
@@ -167,10 +174,19 @@ def _status(args: argparse.Namespace) -> int:
     db = Path(config.state_dir) / STATE_FILE
     states = {}
     stats: dict[str, dict[str, Any]] = {}
+    article_feeds: dict[str, str] = {}
     if db.exists():
         with StateStore(config.state_dir) as store:
             states = store.all_feeds()
             stats = store.all_stats()
+            article_feeds = store.article_feeds() if args.events else {}
+    events: dict[str, Any] = {}
+    if args.events:
+        from newsstream.cli._common import require_broker
+        from newsstream.cli._feed_events import events_per_feed
+
+        require_broker(config)
+        events = events_per_feed(config, article_feeds)
     now = time.time()
     rows: list[dict[str, Any]] = []
     for feed in feeds:
@@ -206,6 +222,8 @@ def _status(args: argparse.Namespace) -> int:
                 "note": numbers.get("last_note"),
             }
         )
+        if args.events:
+            rows[-1]["events"] = dict(sorted(events.get(feed.url, {}).items()))
     if args.json:
         for row in rows:
             iso = {k: _iso(row[k]) for k in ("last_success_at", "next_due_at")}
@@ -222,6 +240,9 @@ def _status(args: argparse.Namespace) -> int:
             f"{row['articles']:>8} {row['versions_emitted']:>8} {row['bad_entries']:>4} "
             f"{row['name'][:32]:32} {(row['last_error'] or row['note'] or '')[:100]}"
         )
+        if args.events:
+            kinds = ", ".join(f"{k} {v}" for k, v in row["events"].items()) or "none"
+            print(f"{'':9} events: {sum(row['events'].values())} ({kinds})")
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1

@@ -134,3 +134,45 @@ def test_exit_code_when_every_feed_fails(kafka_config: Config, feed_server: Feed
     proc = produce(config, feeds_file)
     assert proc.returncode == 4, proc.stderr[-3000:]
     assert "2 of 2 feeds failed" in proc.stderr
+
+
+def test_feeds_status_counts_each_feeds_events(kafka_config: Config, feed_server: FeedServer, tmp_path: Path) -> None:
+    from newsstream.kafka_clients import make_producer
+    from newsstream.topics import create_topics
+
+    config = kafka_config
+    create_topics(config, ["raw", "corrections"])
+    feed_server.documents = {
+        "/one.xml": (rss([("o1", "Lifeboat crew honoured"), ("o2", "Tide gauge replaced")]), "text/xml", False),
+        "/two.xml": (rss([("t1", "Harbour toll approved")]), "text/xml", False),
+    }
+    feeds_file = tmp_path / "feeds.toml"
+    feeds_file.write_text(
+        f'[[feeds]]\nurl = "{feed_server.base}/one.xml"\nname = "One"\n\n'
+        f'[[feeds]]\nurl = "{feed_server.base}/two.xml"\nname = "Two"\n'
+    )
+    assert produce(config, feeds_file).returncode == 0
+    ids = {codec.loads(r.value)["entry"]["title"]: r.key.decode() for r in read_all(config, 3)}
+    producer = make_producer(config.kafka)
+    for title, kind in [
+        ("Lifeboat crew honoured", "correction"),
+        ("Lifeboat crew honoured", "update"),
+        ("Tide gauge replaced", "correction"),
+        ("Harbour toll approved", "headline_change"),
+    ]:
+        producer.send(config.topics.corrections, orjson.dumps({"article_id": ids[title], "type": kind}))
+    producer.send(config.topics.corrections, orjson.dumps({"article_id": "u:someone-else", "type": "correction"}))
+    producer.flush(10)
+    producer.close()
+
+    env = {**os.environ, "NEWSSTREAM_STATE_DIR": str(config.state_dir),
+           "KAFKA_BOOTSTRAP_SERVERS": config.kafka.bootstrap_servers,
+           "NEWSSTREAM_TOPIC_CORRECTIONS": config.topics.corrections}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsstream.cli", "feeds", "status", "--json", "--events", "--feeds", str(feeds_file)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["name"]: r for r in map(orjson.loads, proc.stdout.splitlines())}
+    assert rows["One"]["events"] == {"correction": 2, "update": 1}
+    assert rows["Two"]["events"] == {"headline_change": 1}
