@@ -36,6 +36,10 @@ class RestoreSkips:
         self.count = 0
         self._counter: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A stage is pickled into worker processes; the counter (with its lock) stays in the runner's.
+        return {**self.__dict__, "_counter": None}
+
     def bind(self, registry: CollectorRegistry) -> None:
         self._counter = Counter(
             "newsstream_restore_skipped",

@@ -63,6 +63,7 @@ class Topics:
     detector_state: str = "news.detector-state.v1"
     titles: str = "news.titles.v1"
     page_schedule: str = "news.page-schedule.v1"
+    normalizer_state: str = "news.normalizer-state.v1"
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Config:
             detector_state=reader.text("NEWSSTREAM_TOPIC_DETECTOR_STATE", defaults.detector_state),
             titles=reader.text("NEWSSTREAM_TOPIC_TITLES", defaults.titles),
             page_schedule=reader.text("NEWSSTREAM_TOPIC_PAGE_SCHEDULE", defaults.page_schedule),
+            normalizer_state=reader.text("NEWSSTREAM_TOPIC_NORMALIZER_STATE", defaults.normalizer_state),
         )
         default_format = "console" if sys.stderr.isatty() else "json"
         return cls(

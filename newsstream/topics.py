@@ -31,6 +31,7 @@ TOPICS: dict[str, tuple[bool, str]] = {
     "detector_state": (True, "detector state changelog, keyed by article id"),
     "titles": (True, "title index: publisher + normalized title -> article id"),
     "page_schedule": (True, "article page revisit schedule"),
+    "normalizer_state": (True, "normalizer repeat filter: article id -> fingerprint of the version last emitted"),
 }
 
 

@@ -1,5 +1,6 @@
 """Per-feed fetch state in one SQLite file: validators, permanent URL, timing, last error, and the
-fingerprints of entries already emitted (bounded per feed).
+fingerprints of entries already emitted (every entry still in the feed, and a bounded number of
+recent others).
 
 Why SQLite and not the compacted topic ``news.producer-state.v1``: the state is read and written on
 every poll of every feed, per entry; a local transactional file makes "record a fingerprint only
@@ -23,8 +24,12 @@ from typing import Any
 
 from newsstream import codec
 
-#: Entries remembered per feed (the newest by last sighting); older ones are forgotten.
+#: Every entry still in a feed's document is remembered, however many (a 50,000-item feed was
+#: ingested again on every poll with a fixed 2,000). Of the entries no longer in it, at most this
+#: many (the newest by last sighting) are kept, and none longer than MAX_ENTRY_AGE_S: an entry
+#: that left the feed and comes back after that is emitted once more.
 MAX_ENTRIES_PER_FEED = 2000
+MAX_ENTRY_AGE_S = 30 * 86400.0
 STATE_FILE = "producer-state.sqlite3"
 
 _SCHEMA = """
@@ -93,7 +98,9 @@ _FEED_COLUMNS = (
 class StateStore:
     """The SQLite-backed store; one instance per process (not thread-safe by design)."""
 
-    def __init__(self, path: Path | str, max_entries_per_feed: int = MAX_ENTRIES_PER_FEED) -> None:
+    def __init__(
+        self, path: Path | str, max_entries_per_feed: int = MAX_ENTRIES_PER_FEED, max_age_s: float = MAX_ENTRY_AGE_S
+    ) -> None:
         path = Path(path)
         if path.suffix == "" or path.is_dir():
             path.mkdir(parents=True, exist_ok=True)
@@ -102,6 +109,7 @@ class StateStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.max_entries = max_entries_per_feed
+        self.max_age_s = max_age_s
         self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -171,10 +179,13 @@ class StateStore:
             if seen_ids:
                 db.executemany("UPDATE entries SET seen_at = ? WHERE feed_url = ? AND article_id = ?", seen_ids)
             if pairs or seen_ids:
+                # Entries sighted now (still in the document) are all kept; the others are bounded.
+                db.execute("DELETE FROM entries WHERE feed_url = ? AND seen_at < ?", (state.url, now - self.max_age_s))
                 db.execute(
                     "DELETE FROM entries WHERE feed_url = ? AND article_id IN ("
-                    " SELECT article_id FROM entries WHERE feed_url = ? ORDER BY seen_at DESC LIMIT -1 OFFSET ?)",
-                    (state.url, state.url, self.max_entries),
+                    " SELECT article_id FROM entries WHERE feed_url = ? AND seen_at < ?"
+                    " ORDER BY seen_at DESC LIMIT -1 OFFSET ?)",
+                    (state.url, state.url, now, self.max_entries),
                 )
             db.execute("COMMIT")
         except BaseException:

@@ -30,6 +30,7 @@ def stage_env(config: Config, **extra: str) -> dict[str, str]:
         "NEWSSTREAM_TOPIC_DETECTOR_STATE": t.detector_state,
         "NEWSSTREAM_TOPIC_TITLES": t.titles,
         "NEWSSTREAM_TOPIC_PAGE_SCHEDULE": t.page_schedule,
+        "NEWSSTREAM_TOPIC_NORMALIZER_STATE": t.normalizer_state,
         "NEWSSTREAM_STATE_DIR": str(config.state_dir),
         "NEWSSTREAM_LOG_FORMAT": "console",
         "NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES": "1",

@@ -170,6 +170,9 @@ def test_failure_5_a_malformed_normalized_record_does_not_stop_the_normalizer(
     for partition in range(3):
         producer.send(kafka_config.topics.normalized, key=b"poison", value=b"\xff not json", partition=partition)
         producer.send(kafka_config.topics.normalized, key=b"poison2", value=b'{"id": 1}', partition=partition)
+        # The repeat filter's own changelog: bytes that are no fingerprint, a key that is no UTF-8.
+        producer.send(kafka_config.topics.normalizer_state, key=b"poison", value=b"\xff\x00", partition=partition)
+        producer.send(kafka_config.topics.normalizer_state, key=b"\xff", value=b"0123456789abcdef", partition=partition)
     producer.flush()
     producer.close()
     good = [raw_article(i) for i in range(6)]
@@ -184,4 +187,6 @@ def test_failure_5_a_malformed_normalized_record_does_not_stop_the_normalizer(
         stop(stage)
     ids = sorted(r.key for r in normalized if r.key not in (b"poison", b"poison2"))
     assert ids == sorted(a["article_id"].encode() for a in good)
-    assert "newsstream_restore_skipped_total" in metrics.stdout
+    assert 'newsstream_restore_skipped_total{stage="normalize",topic="' in metrics.stdout
+    skipped = [line for line in metrics.stdout.splitlines() if line.startswith("newsstream_restore_skipped_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in skipped) >= 6, skipped
