@@ -320,6 +320,11 @@ def answers(bootstrap: str, timeout_s: float = 3.0, **client_options: Any) -> bo
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
+    from newsstream.reach import probe
+
+    if all(probe(address, timeout_s) is not None for address in bootstrap.split(",")):
+        return False  # no TCP answer (unresolvable, refused): skip kafka-python's 30 s bootstrap wait
+
     # A refused connection is the expected answer while a broker starts; keep it out of the log.
     kafka_log = logging.getLogger("kafka")
     level = kafka_log.level

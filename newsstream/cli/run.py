@@ -103,7 +103,14 @@ def _ensure_broker(config: Config) -> bool:
         return False
     local = devkafka.bootstrap_servers(1)
     if config.kafka.bootstrap_servers.replace("localhost", "127.0.0.1") != local:
-        raise NewsstreamError(f"no Kafka broker answers at {config.kafka.bootstrap_servers}")
+        from newsstream.reach import diagnose
+
+        why = diagnose(config.kafka.bootstrap_servers)  # the resolver's or the socket's reason, if any
+        raise NewsstreamError(
+            why
+            or f"no Kafka broker answers at {config.kafka.bootstrap_servers} (it accepts connections, "
+            "but not Kafka metadata requests: check KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_*)"
+        )
     print("starting the local Kafka broker (first run resolves its jars from Maven Central)…")
     devkafka.up()
     print(f"Kafka {devkafka.kafka_version()} is up at {local}")

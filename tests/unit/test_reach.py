@@ -38,6 +38,24 @@ def test_a_closed_port_says_connection_refused() -> None:
     assert f"127.0.0.1:{port}" in result.stderr and "refused" in result.stderr
 
 
+def test_run_names_the_resolver_error_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ports = []
+    for _ in range(6):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    env = {**os.environ, "NEWSSTREAM_STATE_DIR": str(tmp_path), "NEWSSTREAM_METRICS_HOST": "127.0.0.1",
+           "NEWSSTREAM_WEB_PORT": str(ports[5]),
+           **{f"NEWSSTREAM_METRICS_PORT_{s}": str(p) for s, p in zip(
+               ("PRODUCE", "NORMALIZE", "DETECT_CORRECTIONS", "PAGES", "ARCHIVE"), ports, strict=False)}}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "newsstream.cli", "run", "--bootstrap-servers", "no-such-broker.invalid:9092"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "cannot resolve host 'no-such-broker.invalid'" in result.stderr
+
+
 def test_kafka_errors_are_named_once() -> None:
     assert kafka_error_text(KafkaTimeoutError("Unable to bootstrap")).count("KafkaTimeoutError") == 1
 
