@@ -33,6 +33,7 @@ from producers.base import PollResult, Producer, Registry
 from producers.feeds import FeedConfig
 from producers.fetch import Fetcher, FetchSettings
 from producers.metrics import STAGE, ProducerMetrics
+from producers.poison import DEFAULT_MESSAGE_LIMIT, PoisonHandler, TooLarge, is_size_failure
 from producers.schedule import FeedTiming, SchedulePolicy, after_error, after_success, hints_from_headers
 from producers.state import FeedState, StateStore
 
@@ -111,10 +112,20 @@ class RoundStats:
     emitted: int = 0
     skipped: int = 0
     send_failures: int = 0
+    dead_lettered: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: RoundStats) -> None:
-        for name in ("polled", "fetched", "not_modified", "errors", "emitted", "skipped", "send_failures"):
+        for name in (
+            "polled",
+            "fetched",
+            "not_modified",
+            "errors",
+            "emitted",
+            "skipped",
+            "send_failures",
+            "dead_lettered",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for key, value in other.outcomes.items():
             self.outcomes[key] = self.outcomes.get(key, 0) + value
@@ -148,6 +159,7 @@ class ProduceStage:
         shutdown: Shutdown | None = None,
         clock: Callable[[], float] = time.time,
         reloader: Callable[[], Sequence[FeedConfig] | None] | None = None,
+        message_limit: int = DEFAULT_MESSAGE_LIMIT,
     ) -> None:
         self.config = config
         #: Returns a new feed list when one is due (SIGHUP, file changed; see producers.reload).
@@ -163,6 +175,9 @@ class ProduceStage:
         self.clock = clock
         self.metrics = ProducerMetrics(self.registry, types=sorted({f.type for f in self.feeds} | {"rss"}))
         self.schema_header = ("schema", schemas.schema_id("raw-article").encode())
+        self.poison = PoisonHandler(
+            sender, config.topics.raw, config.topics.dlq, self.registry, message_limit, config.kafka.compression
+        )
         self.ready = False
         self.rounds = 0
 
@@ -254,9 +269,10 @@ class ProduceStage:
         self.metrics.rounds.inc()
         self._update_gauges()
         log.info(
-            "round %d: %d polled, %d fetched, %d not modified, %d emitted, %d unchanged, %d errors in %.2f s",
+            "round %d: %d polled, %d fetched, %d not modified, %d emitted, %d unchanged, %d errors, "
+            "%d send failures, %d dead-lettered in %.2f s",
             self.rounds, stats.polled, stats.fetched, stats.not_modified, stats.emitted, stats.skipped, stats.errors,
-            time.monotonic() - started,
+            stats.send_failures, stats.dead_lettered, time.monotonic() - started,
             extra=fields(round=self.rounds, send_failures=stats.send_failures, outcomes=stats.outcomes),
         )  # fmt: skip
         return stats
@@ -345,10 +361,13 @@ class ProduceStage:
         return pending
 
     def _send_one(self, article: dict[str, Any]) -> Any:
+        value = codec.dumps(article)
+        if not self.poison.fits(value):  # Kafka would refuse it; dead-lettered in _record
+            return TooLarge(f"the encoded entry is {len(value)} bytes")
         try:
             return self.sender.send(
                 self.config.topics.raw,
-                value=codec.dumps(article),
+                value=value,
                 key=article["article_id"].encode(),
                 headers=[RAW_HEADERS_CONTENT_TYPE, self.schema_header],
             )
@@ -377,9 +396,18 @@ class ProduceStage:
         now = self.clock()
         fetch = result.fetch
         emitted: list[tuple[str, str]] = []
-        failures = 0
+        failures = dead_lettered = 0
         for article, outcome in item.sends:
             error = self._send_error(outcome)
+            if error is not None and is_size_failure(outcome):
+                # Re-sent alone, else dead-lettered: a poisoned entry is never retried forever (issue 14).
+                headers = [RAW_HEADERS_CONTENT_TYPE, self.schema_header]
+                settled = self.poison.settle(article, codec.dumps(article), headers, feed.url)
+                if settled == "dead_lettered":
+                    dead_lettered += 1
+                    emitted.append((article["article_id"], article["entry"]["fingerprint"]))
+                    continue
+                error = None if settled == "delivered" else settled
             if error is None:
                 emitted.append((article["article_id"], article["entry"]["fingerprint"]))
                 self.metrics.produced.labels(STAGE, self.config.topics.raw).inc()
@@ -395,7 +423,8 @@ class ProduceStage:
                 extra=fields(feed=feed.url, article_id=article["article_id"], link=entry.get("link"),
                              title=entry.get("title"), error=error),
             )  # fmt: skip
-        stats.emitted += len(emitted)
+        stats.emitted += len(emitted) - dead_lettered
+        stats.dead_lettered += dead_lettered
         stats.send_failures += failures
         self.metrics.send_failures.inc(failures)
 
@@ -422,7 +451,10 @@ class ProduceStage:
             )
             if failures:
                 timing = dataclasses.replace(timing, next_due=min(timing.next_due, now + self.policy.floor_s))
-            state.last_error = f"{failures} sends failed" if failures else None
+            problems = [f"{failures} sends failed"] if failures else []
+            if dead_lettered:
+                problems.append(f"{dead_lettered} entries too large, sent to the DLQ")
+            state.last_error = "; ".join(problems) or None
             state.last_success_at = now
             self.metrics.feed_success(feed.url, now, len(self.feeds))
         else:

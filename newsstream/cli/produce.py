@@ -71,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from newsstream.shutdown import Shutdown
     from producers.base import Registry
     from producers.feeds import load_feeds
+    from producers.poison import topic_message_limit
     from producers.reload import FeedListReloader
     from producers.stage import ProduceStage, parse_shard, select_shard
     from producers.state import StateStore
@@ -109,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     ).install()
     stage = ProduceStage(
         config, feeds, sender=sender, state=state, registry=registry, producers=producers, shutdown=shutdown,
-        reloader=reloader,
+        reloader=reloader, message_limit=topic_message_limit(config.kafka, config.topics.raw),
     )  # fmt: skip
     server = None
     if not args.once or args.metrics_port is not None:
