@@ -7,7 +7,8 @@ request is being sent, ``Sender._maybe_send_pending_request`` asks for a new coo
 re-enqueues the request only if no target node had been chosen yet, and here one had; the request
 is dropped and its result never completes (seen by tests/faults when the coordinator's broker of a
 three-node cluster was SIGKILLed: the detector stayed stuck in ``send_offsets_to_transaction``
-with no request pending or in flight, long after the broker was back).
+with no request pending or in flight, long after the broker was back). The deadline derives from the
+request timeout (:func:`commit_deadline_s`), so such a process is ended within seconds.
 
 A stage that exits instead is restarted by its supervisor; the new process's
 ``init_transactions`` (same transactional id) fences the old producer and aborts its open
@@ -28,8 +29,15 @@ log = logging.getLogger(__name__)
 EXIT_CODE = 75
 
 
+def commit_deadline_s(request_timeout_ms: int) -> float:
+    """How long a commit or abort may take before the process gives up on it: two request timeouts
+    (the call itself, then one coordinator lookup and retry after its connection failed) and 1 s of
+    scheduling margin. With the runner's 5 s request timeout: 11 s, where a fixed 60 s once was."""
+    return 2 * request_timeout_ms / 1000 + 1.0
+
+
 class Deadline:
-    """``with Deadline(60, "commit"):`` ends the process (exit 75) if the block outlives 60 s."""
+    """``with Deadline(11, "commit"):`` ends the process (exit 75) if the block outlives 11 s."""
 
     def __init__(self, seconds: float, what: str) -> None:
         self.seconds = seconds
