@@ -461,39 +461,6 @@ def down(brokers: int = 1) -> bool:
     return bool(running)
 
 
-def describe(bootstrap: str, timeout_s: float = 3.0) -> dict[str, Any] | None:
-    """What answers at ``bootstrap``: cluster id, brokers and the protocol version it speaks
-    (e.g. ``4.3``), or None when nothing answers a metadata request."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
-    from newsstream.reach import probe
-
-    if all(probe(address, timeout_s) is not None for address in bootstrap.split(",")):
-        return None  # no TCP answer: skip kafka-python's 30 s bootstrap wait
-    kafka_log = logging.getLogger("kafka")
-    level = kafka_log.level
-    kafka_log.setLevel(logging.CRITICAL)
-    admin = None
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap.split(","), request_timeout_ms=int(timeout_s * 1000), client_id="newsstream-dev"
-        )
-        cluster = admin.describe_cluster()
-        version = admin._client.check_version()  # noqa: SLF001 - the public API has no version query
-        return {
-            "cluster_id": cluster.get("cluster_id"),
-            "brokers": [f"{b['host']}:{b['port']}" for b in cluster.get("brokers", [])],
-            "version": ".".join(str(v) for v in version) if version else "?",
-        }
-    except (KafkaError, OSError):
-        return None
-    finally:
-        if admin is not None:
-            admin.close()
-        kafka_log.setLevel(level)
-
-
 def status(brokers: int = 1) -> dict[str, object]:
     """Whether the local broker(s) run and answer, with bootstrap address and version."""
     all_nodes = nodes(brokers)

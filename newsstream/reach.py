@@ -8,7 +8,9 @@ with "connection refused". A TCP answer does not prove it is Kafka (the client s
 
 from __future__ import annotations
 
+import logging
 import socket
+from typing import Any
 
 from newsstream.errors import ConfigError
 
@@ -66,3 +68,34 @@ def diagnose(bootstrap_servers: str, timeout_s: float = CONNECT_TIMEOUT_S) -> st
     except ConfigError as exc:
         return str(exc)
     return ""
+
+
+def describe(bootstrap: str, timeout_s: float = 3.0) -> dict[str, Any] | None:
+    """What answers at ``bootstrap``: cluster id, brokers and the protocol version it speaks
+    (e.g. ``4.3``), or None when nothing answers a metadata request."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    if all(probe(address, timeout_s) is not None for address in bootstrap.split(",")):
+        return None  # no TCP answer: skip kafka-python's 30 s bootstrap wait
+    kafka_log = logging.getLogger("kafka")
+    level = kafka_log.level
+    kafka_log.setLevel(logging.CRITICAL)
+    admin = None
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap.split(","), request_timeout_ms=int(timeout_s * 1000), client_id="newsstream-dev"
+        )
+        cluster = admin.describe_cluster()
+        version = admin._client.check_version()  # noqa: SLF001 - the public API has no version query
+        return {
+            "cluster_id": cluster.get("cluster_id"),
+            "brokers": [f"{b['host']}:{b['port']}" for b in cluster.get("brokers", [])],
+            "version": ".".join(str(v) for v in version) if version else "?",
+        }
+    except (KafkaError, OSError):
+        return None
+    finally:
+        if admin is not None:
+            admin.close()
+        kafka_log.setLevel(level)

@@ -83,6 +83,8 @@ def _down(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import os
 
+    from newsstream.reach import describe
+
     info = devkafka.status(args.brokers)
     bootstrap = str(info["bootstrap_servers"])
     if info["state"] == "up":
@@ -91,7 +93,7 @@ def _status(args: argparse.Namespace) -> int:
         )
         return 0
     # Not ours; but something may answer there (a broker from another checkout, Docker, a service).
-    found = devkafka.describe(bootstrap)
+    found = describe(bootstrap)
     if found is not None:
         print(
             f"up (not started from this checkout)  bootstrap={bootstrap}  kafka protocol {found['version']}  "
@@ -102,7 +104,7 @@ def _status(args: argparse.Namespace) -> int:
     print(f"down  bootstrap={bootstrap}  kafka={info['kafka_version']}  log={info['log']}")
     configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if configured and configured.replace("localhost", "127.0.0.1") != bootstrap:
-        other = devkafka.describe(configured)
+        other = describe(configured)
         answer = (
             f"a Kafka broker answers (protocol {other['version']}, cluster {other['cluster_id']})"
             if other
