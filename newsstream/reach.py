@@ -4,6 +4,7 @@ kafka-python waits 30 s and then says only "Unable to bootstrap". Before a short
 builds its clients, :func:`check` resolves each bootstrap address and opens a TCP connection with a
 short timeout, so a typo in a host name fails at once with the resolver's reason, and a closed port
 with "connection refused". A TCP answer does not prove it is Kafka (the client still checks that).
+:func:`describe` then says what answers (cluster id, brokers, protocol version), for `dev kafka status`.
 """
 
 from __future__ import annotations
