@@ -15,20 +15,10 @@ from typing import Any
 import orjson
 
 from producers.base import HttpProducer
+from producers.entry_checks import EMPTY_NOTE, MAX_BAD_NOTES, bad_entry_note, has_text
 from producers.feeds import FeedConfig
 from producers.fingerprint import utc_string
-from producers.parse import (
-    EMPTY_NOTE,
-    MAX_BAD_NOTES,
-    ParseResult,
-    bad_entry_note,
-    build_article,
-    feed_block,
-    fetched_at_string,
-    has_text,
-    http_block,
-    parse_feed,
-)
+from producers.parse import ParseResult, build_article, feed_block, fetched_at_string, http_block, parse_feed
 from producers.sniff import HTML_ERROR, mismatch_note, sniff
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"

@@ -25,6 +25,7 @@ import feedparser
 
 from newsstream import __version__
 from newsstream.canonical_url import article_id
+from producers.entry_checks import EMPTY_NOTE, MAX_BAD_NOTES, bad_entry_note, has_text
 from producers.fingerprint import fingerprint, utc_string
 from producers.identity import identity
 
@@ -374,10 +375,6 @@ def parse_feed(
     )
 
 
-MAX_BAD_NOTES = 3
-EMPTY_NOTE = "bad entry #{number} skipped: neither a title nor any text (the normalizer could only dead-letter it)"
-
-
 def separate_repeats(articles: list[dict[str, Any]], feed_url: str) -> None:
     """Give a later entry of one document that repeats an earlier entry's id with other content
     an id of its own (the earlier id plus its published time or title): both are in the document at
@@ -392,21 +389,6 @@ def separate_repeats(articles: list[dict[str, Any]], feed_url: str) -> None:
             discriminator = published.get("raw") or entry.get("title") or entry["fingerprint"]
             article["article_id"] = article_id(None, f"{ident}\n{discriminator}", feed_url)
             seen.setdefault(article["article_id"], entry["fingerprint"])
-
-
-def has_text(article: Mapping[str, Any]) -> bool:
-    """True when the entry says something: a title, a summary or any content."""
-    entry = article["entry"]
-    return bool(
-        (entry.get("title") or "").strip()
-        or (entry.get("summary") or "").strip()
-        or any((c.get("value") or "").strip() for c in entry.get("content") or [])
-    )
-
-
-def bad_entry_note(index: int, exc: BaseException) -> str:
-    """``bad entry #3 skipped: OverflowError: date value out of range`` (bounded)."""
-    return f"bad entry #{index + 1} skipped: {type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _entry_article(
