@@ -47,9 +47,11 @@ examples:
   newsstream run --feeds feeds.toml      real feeds (needs internet), on the configured topics
   newsstream run --metrics-port normalize=19102   another port for one stage (9102 is taken)
   NEWSSTREAM_METRICS_PORT=19101 newsstream run    every stage from 19101 up (produce, normalize,
-                                                  detect-corrections, pages)
-metrics ports: produce 9101, normalize 9102, detect-corrections 9103, pages 9104; each can be set by
-  --metrics-port STAGE=PORT or NEWSSTREAM_METRICS_PORT_<STAGE> (e.g. NEWSSTREAM_METRICS_PORT_PAGES)
+                                                  detect-corrections, pages, archive)
+  newsstream tail corrections --run last --from-beginning   the last demo's events, afterwards
+metrics ports: produce 9101, normalize 9102, detect-corrections 9103, pages 9104, archive 9106;
+  each can be set by --metrics-port STAGE=PORT or NEWSSTREAM_METRICS_PORT_<STAGE>
+  (e.g. NEWSSTREAM_METRICS_PORT_PAGES); a taken port stops the run before anything starts
 logs: .newsstream/run/<run id>/logs/<process>.log
 """
 
