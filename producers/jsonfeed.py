@@ -19,7 +19,7 @@ from producers.entry_checks import EMPTY_NOTE, MAX_BAD_NOTES, bad_entry_note, ha
 from producers.feeds import FeedConfig
 from producers.fingerprint import utc_string
 from producers.parse import ParseResult, build_article, feed_block, fetched_at_string, http_block, parse_feed
-from producers.sniff import HTML_ERROR, mismatch_note, sniff
+from producers.sniff import HTML_ERROR, mismatch_note, sniff, unknown_hint
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -187,6 +187,9 @@ class JsonFeedProducer(HttpProducer):
             )
             result.notes.append(mismatch_note(self.name, kind))
             return result
-        return parse_json_feed(
+        result = parse_json_feed(
             body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
         )
+        if kind is None and result.outcome != "ok":
+            result.bozo = (result.bozo or "not a feed") + unknown_hint(body)
+        return result

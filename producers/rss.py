@@ -9,7 +9,7 @@ from typing import Any
 from producers.base import HttpProducer
 from producers.feeds import FeedConfig
 from producers.parse import ParseResult, parse_feed
-from producers.sniff import HTML_ERROR, mismatch_note, sniff
+from producers.sniff import HTML_ERROR, mismatch_note, sniff, unknown_hint
 
 
 class RssProducer(HttpProducer):
@@ -41,6 +41,9 @@ class RssProducer(HttpProducer):
             )
             result.notes.append(mismatch_note(self.name, kind))
             return result
-        return parse_feed(
+        result = parse_feed(
             body, url=url, headers=headers, feed=feed, fetched_at=fetched_at, http=http, producer=self.producer_info
         )
+        if kind is None and result.outcome != "ok":
+            result.bozo = (result.bozo or "not a feed") + unknown_hint(body)
+        return result

@@ -55,4 +55,10 @@ def mismatch_note(declared: str, kind: str) -> str:
     )
 
 
+def unknown_hint(body: bytes) -> str:
+    """Appended to a parse error when the bytes are no known kind: what they start with."""
+    head = _decoded_head(body).lstrip()[:60].decode("utf-8", "replace")
+    return f"; the document is not RSS, Atom, RDF or JSON Feed (it starts {head!r})"
+
+
 HTML_ERROR = "the URL serves an HTML page, not a feed; `newsstream feeds add URL` finds the feeds the page links to"

@@ -28,3 +28,16 @@ def test_sniff(body: bytes, kind: str | None) -> None:
 def test_the_note_names_the_type_to_set() -> None:
     note = mismatch_note("rss", "jsonfeed")
     assert "declared type = 'rss'" in note and "set type = 'jsonfeed'" in note
+
+
+def test_a_document_of_no_known_kind_says_what_it_starts_with() -> None:
+    from datetime import UTC, datetime
+
+    from producers.rss import RssProducer
+
+    parsed = RssProducer().parse(
+        b"id,title\n1,Quay repairs\n", url="https://x.example/f", headers={}, feed=None,  # type: ignore[arg-type]
+        fetched_at=datetime.now(UTC), http={},
+    )  # fmt: skip
+    assert parsed.outcome == "parse_error"
+    assert parsed.bozo is not None and "not RSS, Atom, RDF or JSON Feed (it starts 'id,title" in parsed.bozo
