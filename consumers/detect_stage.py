@@ -27,7 +27,7 @@ from consumers.specs import DETECT
 from consumers.title_index import TitleIndex, title_key
 from newsstream import codec
 from newsstream.bounded_labels import OTHER, BoundedLabel
-from newsstream.changelog import GlobalTable, restore
+from newsstream.changelog import GlobalTable, RestoreSkips, restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, headers_for
@@ -75,11 +75,14 @@ class DetectStage(StageBase):
         self.state_size: Any = None
         self.restore_seconds: Any = None
         self.index_size: Any = None
+        #: Changelog and title records a restore could not read: skipped and counted, never fatal.
+        self.skips = RestoreSkips(self.name)
 
     def bind_metrics(self, registry: CollectorRegistry) -> None:
         """Create this stage's own metrics on the runner's registry."""
         from prometheus_client import Counter
 
+        self.skips.bind(registry)
         self.corrections = Counter(
             "newsstream_corrections",
             "Correction events emitted by type and publisher (NEWSSTREAM_METRICS_PUBLISHERS, else the first "
@@ -114,7 +117,9 @@ class DetectStage(StageBase):
     def on_assigned(self, partitions: set[TopicPartition]) -> None:
         if self.table is None:
             started = time.monotonic()
-            self.table = GlobalTable(self.config.kafka, self.config.topics.titles, self._apply_title, self.lock)
+            self.table = GlobalTable(
+                self.config.kafka, self.config.topics.titles, self._apply_title, self.lock, self.skips
+            )
             self.table.start()
             log.info(
                 "title index loaded",
@@ -124,12 +129,16 @@ class DetectStage(StageBase):
         restored = 0
         for tp in partitions:
             store: dict[str, ArticleState] = {}
-            for key, value in restore(self.config.kafka, self.config.topics.detector_state, tp.partition):
-                if value is None:
-                    store.pop(key.decode(), None)
-                else:
-                    state = ArticleState.from_dict(codec.loads(value))
-                    store[state.article_id] = state  # the key is the article id: one string for both
+            topic = self.config.topics.detector_state
+            for key, value in restore(self.config.kafka, topic, tp.partition):
+                try:
+                    if value is None:
+                        store.pop(key.decode(), None)
+                    else:
+                        state = ArticleState.from_dict(codec.loads(value))
+                        store[state.article_id] = state  # the key is the article id: one string for both
+                except Exception as exc:  # noqa: BLE001 - a bad changelog record is skipped, not fatal
+                    self.skips.skip(topic, key, exc)
             self.stores[tp.partition] = store
             restored += len(store)
         elapsed = time.monotonic() - started

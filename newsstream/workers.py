@@ -39,14 +39,18 @@ def apply(stage: Any, record: ConsumerRecord) -> Result:
 
     A MessageError keeps its reason; any other exception (a bug or a value the transform did not
     foresee, e.g. an OverflowError from a date) is reason ``exception``: one record's failure is
-    data, not a reason to stop the partition. Kafka errors are the infrastructure's and propagate.
+    data, not a reason to stop the partition. Kafka errors, ConfigError and an exception whose
+    class sets ``ends_process = True`` (the deployment is broken: every record would fail the same
+    way) propagate and end the process.
     """
     started = time.perf_counter()
     try:
         outputs = stage.process(record)
-    except KafkaError:
-        raise
+    except (KafkaError, ConfigError):
+        raise  # the broker's, or a broken deployment: not one record's
     except Exception as exc:  # noqa: BLE001 - every per-record failure becomes a dead letter
+        if getattr(exc, "ends_process", False):  # e.g. a packaged model that does not fit the code
+            raise
         reason = exc.reason if isinstance(exc, MessageError) else "exception"
         return None, (reason, type(exc).__name__, str(exc), bounded_traceback(exc)), time.perf_counter() - started
     return outputs, None, time.perf_counter() - started

@@ -190,3 +190,45 @@ def test_failure_5_a_malformed_normalized_record_does_not_stop_the_normalizer(
     assert 'newsstream_restore_skipped_total{stage="normalize",topic="' in metrics.stdout
     skipped = [line for line in metrics.stdout.splitlines() if line.startswith("newsstream_restore_skipped_total{")]
     assert sum(float(line.rsplit(" ", 1)[1]) for line in skipped) >= 6, skipped
+
+
+def test_failure_5_malformed_detector_state_and_title_records_do_not_stop_the_detector(
+    kafka_config: Config, tmp_path: Path
+) -> None:
+    from consumers.normalize import normalize
+    from newsstream.messages import headers_for
+
+    create_topics(kafka_config)
+    t = kafka_config.topics
+    producer = make_producer(kafka_config.kafka)
+    for partition in range(3):
+        producer.send(t.detector_state, key=b"poison", value=b"\xff not json", partition=partition)
+        producer.send(t.detector_state, key=b"poison2", value=b'{"article_id": 5}', partition=partition)
+    producer.send(t.titles, key=b"\xff\xfe", value=b"\xff")
+    producer.send(t.titles, key=b"wire|a title", value=b"\xc3\x28")
+    articles = [normalize(raw_article(i)) for i in range(5)]
+    for article in articles:
+        producer.send(
+            t.normalized,
+            key=article["id"].encode(),
+            value=codec.dumps(article),
+            headers=headers_for("normalized-article"),
+        )
+    producer.flush()
+    producer.close()
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    command = ["detect-corrections", "--group", group, "--instance-id", uuid.uuid4().hex[:6]]
+    stage = start_stage(kafka_config, command, tmp_path / "detect.log", 19745)
+    try:
+        wait_http("http://127.0.0.1:19745/readyz", timeout_s=90)
+        states = read_committed(kafka_config, t.detector_state, 6 + 5)
+        assert stage.poll() is None
+        healthy = subprocess.run(["curl", "-s", "http://127.0.0.1:19745/healthz"], capture_output=True, text=True)
+        metrics = subprocess.run(["curl", "-s", "http://127.0.0.1:19745/metrics"], capture_output=True, text=True)
+    finally:
+        stop(stage)
+    written = sorted(r.key for r in states if r.key not in (b"poison", b"poison2"))
+    assert written == sorted(a["id"].encode() for a in articles), "each good article's state once"
+    assert healthy.stdout.strip() == "ok", "the title table survived its bad records"
+    skipped = [line for line in metrics.stdout.splitlines() if line.startswith("newsstream_restore_skipped_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in skipped) >= 6 + 2, skipped
