@@ -9,7 +9,7 @@ pages, the real feeds' ``content:encoded``, the seed), not on one site:
 - **Promotion lines**: a paragraph that, as a whole, points elsewhere ("Read more: …",
   "Related: …", "Also on example.com …", "DON'T MISS"), asks for a share, a follow or a newsletter
   sign-up ("Follow us on Twitter …", "Sign up for … newsletter"), or is a lone "Tags"/"Comments"
-  heading.
+  heading; and a labelled time stamp ("Updated at 1:23 p.m.", :mod:`articles.timestamps`).
 
 A paragraph that could be an editorial notice is never dropped (:func:`articles.notices.could_be_notice`
 says False only when no notice cue is present).
@@ -21,6 +21,7 @@ import re
 
 from articles.notices import could_be_notice
 from articles.text import compare_key
+from articles.timestamps import is_timestamp
 
 #: Promotion and navigation lines, matched at the start of a paragraph (case-insensitive).
 _PROMO = re.compile(
@@ -115,7 +116,7 @@ def clean(paragraphs: list[str], titles: tuple[str | None, ...] = ()) -> list[st
         if after_tags and _KEYWORDS.match(para):
             continue
         after_tags = _TAG_LABEL.match(para) is not None
-        if not is_promo(para):
+        if not is_promo(para) and not is_timestamp(para):
             out.append(para)
     keys = _title_keys(titles)
     if keys:  # the <h1>, and a video or teaser block repeating it, come in the first few paragraphs

@@ -13,6 +13,7 @@ from trafilatura.utils import load_html
 from articles.extract.clean import clean, cross_check
 from articles.extract.jsonld import JsonLd, parse_blocks
 from articles.extract.rescue import candidates, position_of, rescue
+from articles.extract.siblings import missing_chunks
 
 #: trafilatura logs every page it finds no content in at WARNING; that is our metric's job.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -102,6 +103,8 @@ def extract(body: bytes | str, url: str) -> PageContent | None:
     paragraphs = cross_check(paragraphs, json_ld.article_body if json_ld else None)
     if not paragraphs:
         return None
+    before, after = missing_chunks(tree, paragraphs)
+    paragraphs = before + paragraphs + after
     first = position_of(tree, paragraphs[0]) if outside else None
     paragraphs, rescued = rescue(paragraphs, outside, first, title or "")
     author = getattr(doc, "author", None)
