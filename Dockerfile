@@ -21,6 +21,7 @@ COPY newsstream ./newsstream
 COPY producers ./producers
 COPY consumers ./consumers
 COPY schemas ./schemas
+COPY articles ./articles
 COPY web ./web
 # The sample feed list when the repository has one (the glob lets the build go on without it);
 # compose mounts ./feeds.toml over it. The demo feeds stay at /app/producers/demo/.
@@ -34,7 +35,7 @@ USER newsstream
 # /healthz on the stage's metrics port: NEWSSTREAM_METRICS_PORT, else the default port of the stage
 # named in the container's command (PID 1). Slim has no curl, so Python's urllib it is.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; from newsstream.config import DEFAULT_METRICS_PORTS as P; args = open('/proc/1/cmdline', 'rb').read().decode().split(chr(0)); port = os.environ.get('NEWSSTREAM_METRICS_PORT') or next((str(P[a]) for a in args if a in P), '9101'); urllib.request.urlopen('http://127.0.0.1:%s/healthz' % port, timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; from newsstream.cli.specs import BY_NAME as S; args = open('/proc/1/cmdline', 'rb').read().decode().split(chr(0)); port = os.environ.get('NEWSSTREAM_METRICS_PORT') or next((str(S[a].default_port) for a in args if a in S), '9101'); urllib.request.urlopen('http://127.0.0.1:%s/healthz' % port, timeout=2)"]
 
 ENTRYPOINT ["newsstream"]
 CMD ["--help"]

@@ -47,7 +47,11 @@ DOCKERFILE = REPO / "Dockerfile"
 APP_IMAGE = "newsstream:"
 PROMETHEUS_IMAGE = "prom/prometheus:"
 #: Compose port -> the port its service gets here (19800-19899: this test's range).
-PORTS = {9101: 19801, 9102: 19802, 9103: 19803, 9104: 19804, 9105: 19805, 8642: 19842, 9090: 19890}
+PORTS = {9101: 19801, 9102: 19802, 9103: 19803, 9104: 19804, 9105: 19805, 9106: 19806, 8642: 19842, 8080: 19880,
+         5432: 19832, 9090: 19890}  # fmt: skip
+POSTGRES_IMAGE = "postgres:"
+#: Debian's PostgreSQL standing in for the official image (same variables, same port, translated).
+PG_STANDIN = Path(__file__).with_name("pg_standin.py")
 #: The isolated broker standing in for the ``kafka`` service (its controller takes the next port).
 BROKER_PORT = 19892
 BROKER_SERVICE = "kafka:29092"
@@ -172,6 +176,9 @@ def plan(name: str, spec: dict[str, Any], translation: Translation, root: Path) 
         # The image's entrypoint; it listens on :9090 unless told otherwise, so say where.
         entrypoint = ["prometheus"]
         command = [*command, f"--web.listen-address=127.0.0.1:{translation.ports[9090]}"]
+        default_check = None
+    elif image.startswith(POSTGRES_IMAGE):
+        entrypoint = [sys.executable, str(PG_STANDIN), "--port", str(translation.ports[5432])]
         default_check = None
     else:
         raise AssertionError(f"{name}: no local stand-in for image {image}")

@@ -35,7 +35,7 @@ ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
 GRAFANA_WINDOWS = re.compile(r"\$__(rate_interval|interval|range)\b|\$\{__(rate_interval|interval|range)\}")
 WINDOW = "5m"
 #: The commands of the stages Prometheus scrapes (demo-feeds serves feeds, not metrics).
-STAGES = ("produce", "normalize", "detect-corrections", "pages")
+STAGES = ("produce", "normalize", "detect-corrections", "pages", "archive")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_every_scrape_target_is_up(prometheus: str) -> None:
     assert targets, f"not every target is up: {health}"
     assert {t["labels"]["job"] for t in targets} == jobs
     assert {t["scrapeUrl"] for t in targets} == {
-        f"http://127.0.0.1:{PORTS[p]}/metrics" for p in (9090, 9101, 9102, 9103, 9104)
+        f"http://127.0.0.1:{PORTS[p]}/metrics" for p in (9090, 9101, 9102, 9103, 9104, 9106, 8080)
     }
 
 
