@@ -29,8 +29,9 @@ DEMO_PREFIX = "demo-"
 DESCRIPTION = """\
 Run the whole pipeline on this machine: a local Kafka broker (started if none answers at
 KAFKA_BOOTSTRAP_SERVERS), the topics, the demo feed server (unless --feeds is given), and the
-producer, normalizer and correction detector as separate processes. The terminal shows per-stage
-counts and each correction event as it arrives. Ctrl-C stops every process it started, cleanly.
+producer, normalizer, correction detector, page revisitor, archive and its web page as separate
+processes (the web page's URL is printed; NEWSSTREAM_WEB_PORT moves it). The terminal shows
+per-stage counts and each correction event as it arrives. Ctrl-C stops every process it started.
 
 The demo uses fresh topics per run (demo-<run id>.news.*.v1), so
 every run shows the whole scenario: an article "US downs Turkish drone in northeast Syria: War
