@@ -125,8 +125,19 @@ class PoisonHandler:
             return True
         return compressed_size(value, self.compression) + FRAMING_BYTES <= self.message_limit
 
-    def settle(self, article: dict[str, Any], value: bytes, headers: list[tuple[str, bytes]], feed_url: str) -> str:
-        """``"delivered"`` (it went through alone), ``"dead_lettered"``, or an error text (retry later)."""
+    def settle(
+        self, article: dict[str, Any], value: bytes | None, headers: list[tuple[str, bytes]], feed_url: str
+    ) -> str:
+        """``"delivered"`` (it went through alone), ``"dead_lettered"``, or an error text (retry later).
+
+        ``value`` None: the round kept only the article's identity (producers/stage.py), so an entry
+        that is itself large is dead-lettered as metadata, and a small one (a batchmate of a large
+        one) is left to the next poll."""
+        size = len(value) if value is not None else int(article.get("bytes") or 0)
+        if value is None:
+            if size * 2 < self.message_limit:
+                return "failed with a size error in a batch with a larger entry"
+            return self._dead_letter(article, None, size, feed_url)
         if self.fits(value):
             try:
                 self._send_now(self.raw_topic, article["article_id"].encode(), value, headers)
@@ -135,12 +146,12 @@ class PoisonHandler:
                 pass
             except Exception as exc:  # noqa: BLE001 - not a size problem: retried on the next poll
                 return f"{type(exc).__name__}: {exc}"
-        return self._dead_letter(article, value, feed_url)
+        return self._dead_letter(article, value, size, feed_url)
 
-    def _dead_letter(self, article: dict[str, Any], value: bytes, feed_url: str) -> str:
+    def _dead_letter(self, article: dict[str, Any], value: bytes | None, size: int, feed_url: str) -> str:
         entry = article.get("entry") or {}
         reason = "entry_too_large"
-        message = f"the encoded entry is {len(value)} bytes; Kafka refused it"
+        message = f"the encoded entry is {size} bytes; Kafka refused it"
         headers = [
             ("stage", STAGE.encode()),
             ("error.reason", reason.encode()),
@@ -151,7 +162,7 @@ class PoisonHandler:
         ]
         key = article["article_id"].encode()
         attempts: list[tuple[bytes, list[tuple[str, bytes]]]] = []
-        if len(value) <= MAX_DLQ_ARTICLE_BYTES and self.fits(value):
+        if value is not None and len(value) <= MAX_DLQ_ARTICLE_BYTES and self.fits(value):
             attempts.append((value, headers))
         metadata = {
             "article_id": article["article_id"],
@@ -163,7 +174,7 @@ class PoisonHandler:
                 "title": str(entry.get("title") or "")[:1000],
                 "fingerprint": entry.get("fingerprint"),
             },
-            "bytes": len(value),
+            "bytes": size,
         }
         attempts.append((codec.dumps(metadata), [*headers, ("dlq.content", b"metadata")]))
         error = ""

@@ -89,6 +89,15 @@ def _timing_to_dict(timing: FeedTiming) -> dict[str, Any]:
     return data
 
 
+def _slim(article: dict[str, Any], size: int) -> dict[str, Any]:
+    """What the round keeps of a sent article: its identity and what the logs name, not its text."""
+    entry = article["entry"]
+    kept = {k: entry.get(k) for k in ("guid", "link", "fingerprint")}
+    kept["title"] = str(entry.get("title") or "")[:300]
+    return {"article_id": article["article_id"], "fetched_at": article["fetched_at"], "feed": article.get("feed"),
+            "entry": kept, "bytes": size}  # fmt: skip
+
+
 def _entry_time(article: dict[str, Any]) -> float | None:
     entry = article["entry"]
     for key in ("published", "updated"):
@@ -138,8 +147,9 @@ class _Pending:
     feed: FeedConfig
     state: FeedState
     result: PollResult
-    sends: list[tuple[dict[str, Any], Any]] = field(default_factory=list)  # (article, future or exception)
+    sends: list[tuple[dict[str, Any], Any]] = field(default_factory=list)  # (slim article, future or exception)
     seen: list[str] = field(default_factory=list)
+    entry_times: list[float] = field(default_factory=list)
 
 
 class ProduceStage:
@@ -357,22 +367,29 @@ class ProduceStage:
                 stats.skipped += 1
                 self.metrics.entries.labels("skipped").inc()
                 continue
-            pending.sends.append((article, self._send_one(article)))
+            outcome, size = self._send_one(article)
+            pending.sends.append((_slim(article, size), outcome))
+        # The round keeps only what _record needs: the entries' full text (and the body) is with the
+        # Kafka client now, so a round's memory no longer grows with every feed it polled (issue 14).
+        pending.entry_times = [t for a in result.articles if (t := _entry_time(a)) is not None]
+        pending.result = dataclasses.replace(result, articles=[])
         return pending
 
-    def _send_one(self, article: dict[str, Any]) -> Any:
+    def _send_one(self, article: dict[str, Any]) -> tuple[Any, int]:
+        """The send's future (or the exception it raised), and the encoded size."""
         value = codec.dumps(article)
         if not self.poison.fits(value):  # Kafka would refuse it; dead-lettered in _record
-            return TooLarge(f"the encoded entry is {len(value)} bytes")
+            return TooLarge(f"the encoded entry is {len(value)} bytes"), len(value)
         try:
-            return self.sender.send(
+            future = self.sender.send(
                 self.config.topics.raw,
                 value=value,
                 key=article["article_id"].encode(),
                 headers=[RAW_HEADERS_CONTENT_TYPE, self.schema_header],
             )
         except Exception as exc:  # noqa: BLE001 - counted and logged in _record
-            return exc
+            return exc, len(value)
+        return future, len(value)
 
     def _flush(self) -> None:
         try:
@@ -402,7 +419,7 @@ class ProduceStage:
             if error is not None and is_size_failure(outcome):
                 # Re-sent alone, else dead-lettered: a poisoned entry is never retried forever (issue 14).
                 headers = [RAW_HEADERS_CONTENT_TYPE, self.schema_header]
-                settled = self.poison.settle(article, codec.dumps(article), headers, feed.url)
+                settled = self.poison.settle(article, None, headers, feed.url)
                 if settled == "dead_lettered":
                     dead_lettered += 1
                     emitted.append((article["article_id"], article["entry"]["fingerprint"]))
@@ -444,10 +461,9 @@ class ProduceStage:
                 state.etag, state.last_modified = fetch.etag, fetch.last_modified
             elif failures:
                 state.etag = state.last_modified = None  # fetch the whole document again next time
-            entry_times = [t for a in result.articles if (t := _entry_time(a)) is not None]
             hints = hints_from_headers(fetch.headers if fetch else {}, now, result.ttl_minutes)
             timing = after_success(
-                timing, now, self.policy, configured_s=feed.interval_s, entry_times=entry_times, hints=hints
+                timing, now, self.policy, configured_s=feed.interval_s, entry_times=item.entry_times, hints=hints
             )
             if failures:
                 timing = dataclasses.replace(timing, next_due=min(timing.next_due, now + self.policy.floor_s))
