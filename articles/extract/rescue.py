@@ -78,19 +78,27 @@ def candidates(tree: Any) -> list[Candidate]:
     """Short blocks of ``tree`` (an lxml HTML tree, not yet pruned) that could hold a notice."""
     out: list[Candidate] = []
     seen: set[Any] = set()  # the elements themselves: holding them keeps lxml's proxies (and ids) alive
-    for position, node in enumerate(tree.iter()):
-        if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS:
+    positions: dict[Any, int] | None = None
+    # text nodes in one C-level pass; the trigger runs on each, and only a hit costs tree walking
+    for text_node in tree.xpath("//body//text()"):
+        if not could_be_notice(text_node):
             continue
-        own = (node.text or "") + " " + " ".join(child.tail or "" for child in node)
-        if not could_be_notice(own):
+        node = text_node.getparent()
+        if node is None:
+            continue
+        if text_node.is_tail:  # tail text belongs to the parent of the element it follows
+            node = node.getparent()
+        if node is None or not isinstance(node.tag, str) or node.tag in _SKIP_TAGS:
             continue
         block = _block(node)
-        if block is None or block in seen or _skipped(node) or node.tag == "a":
+        if block is None or block in seen or _skipped(node):
             continue
         seen.add(block)
         text = " ".join(block.text_content().split())
         if text and len(text) <= MAX_BLOCK_CHARS and not is_timestamp(text):
-            out.append(Candidate(text, position))
+            if positions is None:
+                positions = {element: index for index, element in enumerate(tree.iter())}
+            out.append(Candidate(text, positions.get(block, 0)))
     return out
 
 
