@@ -7,10 +7,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from consumers.detect_stage import DetectStage
+from consumers.normalize import normalize
 from newsstream import codec
 from newsstream.bounded_labels import BoundedLabel
 from newsstream.config import Config
-from tests.integration.test_detect_stage import seed_articles
+from tests.integration.helpers import raw_article
 
 
 def test_named_publishers_and_the_rest_other() -> None:
@@ -36,12 +37,18 @@ def test_detect_stage_counts_events_by_publisher() -> None:
     registry = CollectorRegistry()
     stage = DetectStage(Config().with_overrides(metrics_publishers=("Nobody",)))
     stage.bind_metrics(registry)
-    for offset, article in enumerate(seed_articles()):
+    paragraphs = ["The harbour board approved the toll after a long debate.", "It starts in May."]
+    versions = [
+        normalize(raw_article(1, publisher="Harbour Gazette", title=title, link="https://h.example/a/1",
+                              paragraphs=paragraphs))
+        for title in ("Council backs bridge toll", "Council backs Harbour Bridge toll after five-hour debate")
+    ]  # fmt: skip
+    for offset, article in enumerate(versions):
         stage.process(_record(article, offset))
-    publisher = seed_articles()[1]["publisher"]
-    own = registry.get_sample_value("newsstream_corrections_total", {"type": "correction", "publisher": publisher})
-    other = registry.get_sample_value("newsstream_corrections_total", {"type": "correction", "publisher": "other"})
-    named = registry.get_sample_value("newsstream_corrections_total", {"type": "correction", "publisher": "Nobody"})
+    kind, publisher = "headline_change", "Harbour Gazette"
+    own = registry.get_sample_value("newsstream_corrections_total", {"type": kind, "publisher": publisher})
+    other = registry.get_sample_value("newsstream_corrections_total", {"type": kind, "publisher": "other"})
+    named = registry.get_sample_value("newsstream_corrections_total", {"type": kind, "publisher": "Nobody"})
     assert own is None  # not named: no series of its own
     assert other is not None and other >= 1
     assert named == 0  # named publishers exist from the start
