@@ -123,6 +123,31 @@ def test_a_bad_entry_is_skipped_and_counted_and_the_rest_delivered(
     assert "bad=1" in preview.stderr
 
 
+def test_the_bad_entry_metric(kafka_config: Config, feed_server: FeedServer) -> None:
+    import asyncio
+
+    from newsstream.kafka_clients import make_producer
+    from producers.feeds import FeedConfig
+    from producers.stage import ProduceStage
+    from producers.state import StateStore
+
+    config = kafka_config
+    create_raw_topic(config)
+    body = rss([("g1", "Lifeboat crew honoured")]).replace(b"</channel>", b"<item><guid>g-only</guid></item></channel>")
+    feed_server.documents = {"/mixed.xml": (body, "application/rss+xml", False)}
+    sender = make_producer(config.kafka)
+    try:
+        with StateStore(config.state_dir) as state:
+            stage = ProduceStage(config, [FeedConfig(url=f"{feed_server.base}/mixed.xml", name="M")], sender=sender,
+                                 state=state)  # fmt: skip
+            asyncio.run(stage.run(once=True))
+    finally:
+        sender.close(10)
+    sample = stage.registry.get_sample_value
+    assert sample("newsstream_feed_entries_total", {"result": "bad"}) == 1
+    assert sample("newsstream_feed_entries_total", {"result": "emitted"}) == 1
+
+
 def test_exit_code_when_every_feed_fails(kafka_config: Config, feed_server: FeedServer, tmp_path: Path) -> None:
     config = kafka_config
     create_raw_topic(config)
