@@ -21,6 +21,7 @@ examples:
   newsstream topics list                       every topic of the pipeline: partitions, messages
   newsstream topics describe corrections       partitions, leaders, offsets, each group's lag
   newsstream topics describe news.raw.v1 --json | jq '.groups'
+  newsstream topics list --run last            the topics of the last `newsstream run` demo
 """
 
 
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_kafka_flag(listing)
+    _run_flag(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per topic")
     listing.set_defaults(handler=_list)
     describe = sub.add_parser(
@@ -46,9 +48,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_kafka_flag(describe)
+    _run_flag(describe)
     describe.add_argument("topic", metavar="TOPIC", help="a topic name or alias (raw, normalized, corrections, ...)")
     describe.add_argument("--json", action="store_true", help="one JSON object")
     describe.set_defaults(handler=_describe)
+
+
+def _run_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--run", metavar="RUN_ID|last", help="the topics (and broker) of a `newsstream run` demo, e.g. last"
+    )
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from newsstream.cli.tail import run_config
+
+    config = load_config(args)
+    if args.run:
+        config = run_config(config, args.run, bool(args.bootstrap_servers))
+    require_broker(config)
+    return config
 
 
 def _offsets(consumer: Any, topic: str, partitions: list[int]) -> dict[int, tuple[int, int]]:
@@ -124,8 +143,7 @@ def describe_topic(config: Config, topic: str) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    config = load_config(args)
-    require_broker(config)
+    config = _config(args)
     rows = topic_rows(config)
     if args.json:
         for row in rows:
@@ -145,8 +163,7 @@ def _list(args: argparse.Namespace) -> int:
 def _describe(args: argparse.Namespace) -> int:
     from newsstream.cli.tail import resolve_topic
 
-    config = load_config(args)
-    require_broker(config)
+    config = _config(args)
     info = describe_topic(config, resolve_topic(config, args.topic))
     if args.json:
         sys.stdout.buffer.write(codec.dumps(info) + b"\n")

@@ -81,7 +81,7 @@ def resolve_topic(config: Config, name: str) -> str:
     return name
 
 
-def _run_config(config: Config, run: str, bootstrap_given: bool) -> Config:
+def run_config(config: Config, run: str, bootstrap_given: bool) -> Config:
     """``config`` with the topics (and, unless --bootstrap-servers was given, the broker) of a demo run."""
     from newsstream.cli import _runs
 
@@ -107,7 +107,7 @@ def _tail(args: argparse.Namespace) -> int:
     if args.max is not None and args.max < 1:
         raise NewsstreamError("--max must be at least 1")
     if args.run:
-        config = _run_config(config, args.run, bool(args.bootstrap_servers))
+        config = run_config(config, args.run, bool(args.bootstrap_servers))
     if args.event_type:
         check_type(args.event_type)
     require_broker(config)

@@ -54,3 +54,21 @@ def test_list_and_describe_with_lag(kafka_config: Config) -> None:
 
     text = _cli(config, "describe", "raw")
     assert f"group {group}: lag 2  (p0=2)" in text.stdout
+
+
+def test_list_the_topics_of_the_last_demo_run(kafka_config: Config) -> None:
+    from newsstream.cli import _runs
+
+    create_topics(kafka_config, ["raw"])
+    _runs.write_record(kafka_config.state_dir, "20000101-000000-abcd", kafka_config.kafka.bootstrap_servers,
+                       kafka_config.topics)  # fmt: skip
+    env = {**stage_env(kafka_config), "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}  # the broker comes from the record
+    for name in [k for k in env if k.startswith("NEWSSTREAM_TOPIC_")]:
+        del env[name]  # and so do the topic names
+    listed = subprocess.run(
+        [sys.executable, "-m", "newsstream.cli", "topics", "list", "--run", "last", "--json"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["topic"]: r for r in map(orjson.loads, listed.stdout.splitlines())}
+    assert rows[kafka_config.topics.raw]["exists"] is True
