@@ -24,11 +24,12 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, ProducerFencedError
 from kafka.structs import OffsetAndMetadata
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
 from newsstream.config import Config
 from newsstream.dead_letters import dead_letter, oversized
 from newsstream.deadline import Deadline, commit_deadline_s
+from newsstream.errors import ConfigError
 from newsstream.health import HealthServer
 from newsstream.kafka_clients import make_consumer, make_producer
 from newsstream.log import fields
@@ -213,6 +214,9 @@ class Runner:
         self.options = options
         self.registry = registry or CollectorRegistry()
         self.metrics = StageMetrics(stage.name, self.registry)
+        self._tick_failures = Counter(
+            "newsstream_tick_failures", "Timer-driven stage work (tick) that raised", ["stage"], registry=self.registry
+        ).labels(stage.name)
         stage.bind_metrics(self.registry)
         self.shutdown = shutdown or Shutdown()
         self.assigned: set[TopicPartition] = set()
@@ -305,7 +309,7 @@ class Runner:
         interval = self.stage.tick_interval_s
         if self._next_tick is not None and interval is not None and time.monotonic() >= self._next_tick:
             self._next_tick = time.monotonic() + interval
-            ticked = self.stage.tick(time.time())
+            ticked = self._tick()
         if not records and not ticked:
             return 0
         ordered = [record for tp_records in batch.values() for record in tp_records]
@@ -313,6 +317,22 @@ class Runner:
         if not self._transact(batch, itertools.chain([ticked], outputs) if ticked else outputs):
             return 0
         return records
+
+    def _tick(self) -> list[Output]:
+        """The stage's timer work; an exception in it is logged and counted, and the loop goes on
+        (the same rule as for one record): only the infrastructure's errors end the process."""
+        try:
+            return self.stage.tick(time.time())
+        except (KafkaError, ConfigError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the next tick tries again
+            if getattr(exc, "ends_process", False):
+                raise
+            self._tick_failures.inc()
+            log.exception(
+                "the stage's tick raised; it runs again at the next interval", extra=fields(stage=self.stage.name)
+            )
+            return []
 
     def _transact(self, batch: dict[TopicPartition, list[ConsumerRecord]], outputs: Iterator[list[Output]]) -> bool:
         """Send ``outputs`` and commit them with the batch's offsets in one transaction; on a
