@@ -10,9 +10,10 @@ seconds. The producer, the normalizer and the correction detector run as separat
 (``python -m newsstream.cli``) on the local broker, on fresh uuid-named topics; the producer polls
 each feed as fast as its schedule allows (configured 1 s; the adaptive schedule goes down to a
 quarter of it for a feed this busy). A ``read_committed`` consumer of the corrections topic stamps
-each ``correction`` event's arrival; latency = arrival − the server's publish time of that
-corrected version. Prints p50/p95/p99 per rate, how many events arrived, and the highest rate
-whose p99 ≤ 1 s with every event arrived. Numbers from a busy machine are upper bounds.
+the arrival of each corrected version's notice event (``evidence.method`` notice, whatever type
+the classifier gives it); latency = arrival − the server's publish time of that corrected
+version. Prints p50/p95/p99 per rate, how many events arrived, and the highest rate whose
+p99 ≤ 1 s with every event arrived. Numbers from a busy machine are upper bounds.
 """
 
 from __future__ import annotations
@@ -252,7 +253,8 @@ def main() -> None:
                 now = time.time()
                 for record in records:
                     event = orjson.loads(record.value)
-                    if event["type"] == "correction" and event.get("url"):
+                    # the notice's event, whatever type the classifier gives it (the measure is latency)
+                    if (event.get("evidence") or {}).get("method") == "notice" and event.get("url"):
                         arrivals.setdefault(event["url"], now)
                         stamp = datetime.fromisoformat(event["detected_at"].replace("Z", "+00:00"))
                         detected.setdefault(event["url"], stamp.timestamp())
