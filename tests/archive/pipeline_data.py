@@ -70,3 +70,16 @@ def demo() -> list[Message]:
                            headers={"Content-Type": CONTENT_TYPES[feed.kind]}, feed=meta)  # fmt: skip
             articles.extend(normalize(raw) for raw in result.articles)
     return chain(articles)
+
+
+def events(messages: list[Message], kind: str | None = None) -> list[dict[str, Any]]:
+    """The distinct events among ``messages`` (of one type when given), in order.
+
+    Tests count from these rather than hard-coding the demo's numbers: the detector's choices are
+    the detector's tests' business; the archive must store and show whatever it emitted.
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    for k, m in messages:
+        if k == "event" and (kind is None or m["type"] == kind):
+            seen.setdefault(m["event_id"], m)
+    return list(seen.values())

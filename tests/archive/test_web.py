@@ -14,7 +14,7 @@ import pytest
 from consumers.archive.store import open_store
 from consumers.normalize import normalize
 from tests.archive.conftest import WebServer
-from tests.archive.pipeline_data import chain, demo
+from tests.archive.pipeline_data import chain, demo, events
 from tests.archive.test_store import records
 from tests.integration.helpers import raw_article
 
@@ -94,43 +94,45 @@ def test_atom_feed_validates_and_lists_the_demo_corrections(server: WebServer) -
     assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    titles = {e.title for e in parsed.entries}
-    assert titles == {
-        f"correction: {SEED}",
-        "correction: El mercado central de Valdeluna amplía su horario",
-        "correction: La médiathèque de Lunel-sur-Orb rouvre ses portes",
-        "correction: Neue Radbrücke am Westhafen freigegeben",
-        f"correction: {HOSTILE_TITLE}",
-    }
-    seed = next(e for e in parsed.entries if SEED in e.title)
-    assert EARLIER in seed.summary and seed.link.startswith(server.url + "/article/")
-    assert len({e.id for e in parsed.entries}) == 5
+    corrections = events(demo() + hostile(), "correction")
+    assert corrections
+    assert sorted(e.title for e in parsed.entries) == sorted(f"correction: {e['title']}" for e in corrections)
+    assert len({e.id for e in parsed.entries}) == len(corrections)
+    assert all(e.link.startswith(server.url + "/article/") for e in parsed.entries)
+    everything = feedparser.parse(server.get("/feeds/corrections.atom")[2])
+    assert not everything.bozo and len(everything.entries) == len(events(demo() + hostile()))
     zagros = feedparser.parse(server.get("/feeds/corrections.atom?publisher=Zagros+Ledger")[2])
     assert not zagros.bozo and zagros.entries and all(e.author == "Zagros Ledger" for e in zagros.entries)
 
 
-def test_api_exports_and_errors(server: WebServer) -> None:
+def test_atom_feed_entry_of_the_seed_names_the_article_it_corrects(server: WebServer) -> None:
+    parsed = feedparser.parse(server.get("/feeds/corrections.atom?type=correction")[2])
+    seed = next((e for e in parsed.entries if SEED in e.title), None)
+    assert seed is not None, [e.title for e in parsed.entries]
+    assert EARLIER in seed.summary
+
+
+def test_api_exports_and_errors(server: WebServer) -> None:  # noqa: PLR0915 - one server, many checks
     everything = api(server, "/api/events?limit=500")["events"]
-    assert len(everything) == 14
+    assert len(everything) == len(events(demo() + hostile()))
     page = api(server, "/api/events?limit=5")
     older = api(server, f"/api/events?limit=5&before={page['next_before']}")["events"]
     assert not {e["event_id"] for e in page["events"]} & {e["event_id"] for e in older}
-    seed = next(e for e in everything if e["title"] == SEED and e["type"] == "correction")
-    article = api(server, f"/api/articles/{seed['article_id']}")
-    assert article["article"]["title"] == SEED and [v["version"] for v in article["versions"]] == [1]
-    earlier = api(server, f"/api/articles/{seed['ref_article_id']}")
-    assert earlier["article"]["title"] == EARLIER
-    assert [e["event_id"] for e in earlier["corrected_by"]] == [seed["event_id"]]
+    first = everything[-1]
+    article = api(server, f"/api/articles/{first['article_id']}")
+    assert first["event_id"] in [e["event_id"] for e in article["events"]]
+    assert [v["version"] for v in article["versions"]] == list(range(1, article["article"]["current_version"] + 1))
     bridge = next(e for e in everything if e["type"] == "headline_change")
     diff = api(server, f"/api/articles/{bridge['article_id']}/diff?from=1&to=2")
     assert any(op == "-" for op, _ in diff["title"]) and any(op == "+" for op, _ in diff["title"])
-    found = api(server, "/api/search?q=retracted")
-    assert [n["title"] for n in found["notices"]] == [SEED]
+    found = api(server, "/api/search?q=misstated+departure")
+    assert [n["title"] for n in found["notices"]] == [HOSTILE_TITLE]
+    n_corrections = len(events(demo() + hostile(), "correction"))
     _, headers, jsonl = server.get("/export.jsonl?type=correction")
     lines = [json.loads(line) for line in jsonl.splitlines()]
-    assert len(lines) == 5 and {line["type"] for line in lines} == {"correction"}
+    assert len(lines) == n_corrections and {line["type"] for line in lines} == {"correction"}
     _, _, exported = server.get("/export.csv?type=correction")
-    assert len(list(csv.DictReader(io.StringIO(exported.decode())))) == 5
+    assert len(list(csv.DictReader(io.StringIO(exported.decode())))) == n_corrections
     assert server.get("/api/events?type=bogus")[0] == 400
     assert server.get("/api/events?since=yesterday")[0] == 400
     assert server.get("/api/articles/nope")[0] == 404
