@@ -19,7 +19,7 @@ import pytest
 
 from consumers.archive.store import open_store
 from tests.archive.conftest import WebServer, free_port
-from tests.archive.pipeline_data import demo
+from tests.archive.pipeline_data import demo, events
 from tests.archive.test_archive_stage import Topics, create, produce, start
 from tests.archive.test_web import EARLIER, HOSTILE_TITLE, SEED, hostile
 
@@ -60,8 +60,9 @@ def test_demo_archive_in_chromium(
     dsn = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
     archive = start(kafka_bootstrap, topics, dsn, tmp_path / "state", free_port(), tmp_path / "archive.log")
     try:
-        produce(kafka_bootstrap, topics, demo(), b"{}")
-        wait_rows(dsn, versions=28, events=12)
+        messages = demo()
+        produce(kafka_bootstrap, topics, messages, b"{}")
+        wait_rows(dsn, versions=28, events=len(events(messages)))
         server = web_server(dsn)
         wait = WebDriverWait(browser, 30)
 
