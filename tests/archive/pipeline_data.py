@@ -83,3 +83,14 @@ def events(messages: list[Message], kind: str | None = None) -> list[dict[str, A
         if k == "event" and (kind is None or m["type"] == kind):
             seen.setdefault(m["event_id"], m)
     return list(seen.values())
+
+
+def distinct_versions(messages: list[Message]) -> int:
+    """How many versions the archive must keep: per article, each change of content hash."""
+    last: dict[str, str] = {}
+    count = 0
+    for kind, m in messages:
+        if kind == "article" and last.get(m["id"]) != m["content_hash"]:
+            count += 1
+            last[m["id"]] = m["content_hash"]
+    return count

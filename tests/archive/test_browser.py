@@ -19,7 +19,7 @@ import pytest
 
 from consumers.archive.store import open_store
 from tests.archive.conftest import WebServer, free_port
-from tests.archive.pipeline_data import demo, events
+from tests.archive.pipeline_data import demo, distinct_versions, events
 from tests.archive.test_archive_stage import Topics, create, produce, start
 from tests.archive.test_web import EARLIER, HOSTILE_TITLE, SEED, hostile
 
@@ -62,7 +62,7 @@ def test_demo_archive_in_chromium(
     try:
         messages = demo()
         produce(kafka_bootstrap, topics, messages, b"{}")
-        wait_rows(dsn, versions=28, events=len(events(messages)))
+        wait_rows(dsn, versions=distinct_versions(messages), events=len(events(messages)))
         server = web_server(dsn)
         wait = WebDriverWait(browser, 30)
 
