@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ EVENT_SELECT = "e.seq, " + ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
 VERSION_SELECT = "seq, " + ", ".join(VERSION_COLUMNS)
 
 
+def _end_of(until: str) -> str:
+    """The first instant after ``until``: the next day for a date (so the day is included)."""
+    if len(until) == 10:
+        try:
+            return (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+        except ValueError:
+            return until
+    return until
+
+
 @dataclass(frozen=True)
 class EventFilter:
     """What the events list, export, Atom feed and API filter on; empty fields match everything."""
@@ -38,7 +49,7 @@ class EventFilter:
     publisher: str | None = None
     language: str | None = None
     since: str | None = None  # ISO date or time, inclusive
-    until: str | None = None  # ISO date or time, exclusive
+    until: str | None = None  # ISO date (that whole day included) or time (exclusive)
     article_id: str | None = None
 
     def where(self) -> tuple[str, dict[str, Any]]:
@@ -54,7 +65,7 @@ class EventFilter:
             params["f_since"] = self.since
         if self.until:
             clauses.append("e.detected_at < :f_until")
-            params["f_until"] = self.until
+            params["f_until"] = _end_of(self.until)
         return " AND ".join(clauses), params
 
 

@@ -97,6 +97,9 @@ def test_event_filters_and_paging(archive_dsn: str) -> None:
     assert zagros and {e["publisher"] for e in zagros} == {"Zagros Ledger"}
     assert store.events(EventFilter(since="2999-01-01")) == []
     assert len(store.events(EventFilter(since="2000-01-01", until="2999-01-01"), 100)) == len(want)
+    day = everything[0]["detected_at"][:10]  # a date `until` includes that whole day
+    on_day = [e for e in everything if e["detected_at"].startswith(day)]
+    assert len(store.events(EventFilter(since=day, until=day), 100)) == len(on_day) > 0
     page1 = store.events(EventFilter(), limit=5)
     page2 = store.events(EventFilter(), limit=5, before=page1[-1]["seq"])
     assert len(page2) == 5 and not {e["event_id"] for e in page1} & {e["event_id"] for e in page2}
