@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from articles.extract.clean import is_promo
 from articles.notices import could_be_notice, find_notices
 from articles.text import compare_key
 from articles.timestamps import is_timestamp
@@ -40,6 +41,24 @@ MARK_DEPTH = 4
 #: Longest block kept as a notice (a notice box is a few sentences; the detector bounds notices
 #: to 1,000 characters).
 MAX_BLOCK_CHARS = 1000
+
+
+#: A block outside the body is mostly chrome, so a notice found there needs more than one inside it:
+#: the detector's score at least this (its calibrated probability), and a sentence, not a label
+#: ("Disclosure", "Update") of at least :data:`MIN_WORDS` words.
+MIN_SCORE = 0.5
+MIN_WORDS = 4
+#: A block whose 4-word shingles are at least this share in the body is body text, not an addition.
+SAME_TEXT = 0.5
+
+
+def _shingles(key: str) -> set[tuple[str, ...]]:
+    words = key.split()
+    return {tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3))}
+
+
+def _overlap(part: set[tuple[str, ...]], whole: set[tuple[str, ...]]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
 
 
 @dataclass(frozen=True)
@@ -121,15 +140,24 @@ def rescue(
     if not found:
         return paragraphs, []
     body_key = compare_key(" ".join(paragraphs))
+    body_shingles = _shingles(body_key)
     top: list[str] = []
     bottom: list[str] = []
     for candidate in found:
-        notices = find_notices(title, candidate.text)
-        texts = [n.text for n in notices if getattr(n, "field", "body_text") != "title"]
-        if not texts:
+        if is_promo(candidate.text):  # "Copyright … All rights reserved.", share and sign-up lines
             continue
         key = compare_key(candidate.text)
-        if not key or key in body_key or all(compare_key(t) in body_key for t in texts):
+        if not key or key in body_key or _overlap(_shingles(key), body_shingles) >= SAME_TEXT:
+            continue  # the body already has it (or most of it: whitespace, an inline link dropped)
+        notices = find_notices(title, candidate.text)
+        texts = [
+            n.text
+            for n in notices
+            if getattr(n, "field", "body_text") != "title"
+            and float(getattr(n, "score", 1.0)) >= MIN_SCORE
+            and len(n.text.split()) >= MIN_WORDS
+        ]
+        if not texts or all(compare_key(t) in body_key for t in texts):
             continue
         before = first_position is not None and candidate.position < first_position
         (top if before else bottom).append(candidate.text)
