@@ -31,7 +31,7 @@ from newsstream.changelog import GlobalTable, RestoreSkips, restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, headers_for
-from newsstream.runner import Output, StageBase
+from newsstream.stage import Output, StageBase
 
 log = logging.getLogger(__name__)
 #: Every CorrectionEvent type (the schema's enum), so each series exists from the start.

@@ -33,7 +33,7 @@ from newsstream.changelog import RestoreSkips, restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, json_output
-from newsstream.runner import Output, StageBase
+from newsstream.stage import Output, StageBase
 
 log = logging.getLogger(__name__)
 

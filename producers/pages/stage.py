@@ -37,7 +37,7 @@ from newsstream.changelog import restore
 from newsstream.config import Config
 from newsstream.log import fields
 from newsstream.messages import decode, epoch_seconds, headers_for
-from newsstream.runner import Output, StageBase
+from newsstream.stage import Output, StageBase
 from producers.fetch import FetchSettings
 from producers.pages.extract import gone_article, page_article
 from producers.pages.fetch_loop import FetchLoop
