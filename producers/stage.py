@@ -42,6 +42,12 @@ log = logging.getLogger("newsstream.produce")
 #: After SIGTERM, how long in-flight fetches may finish before they are cancelled (DESIGN: exit in 10 s).
 SHUTDOWN_GRACE_S = 7.0
 FLUSH_TIMEOUT_S = 30.0
+#: Feeds fetched and parsed at once in a round. Each holds its body (up to the 10 MiB cap, twice
+#: while it is joined) until parsed: 100 feeds of 8 MB at once peaked at 1.8 GB; with 16 and the
+#: flush below, 1.1-1.2 GB (SECURITY.md). A slow feed holds its slot for at most the 60 s fetch timeout.
+MAX_POLLS_IN_FLIGHT = 16
+#: Encoded entries handed to the Kafka client and not yet flushed, before the round waits for them.
+MAX_UNFLUSHED_BYTES = 64 * 1024 * 1024
 RAW_HEADERS_CONTENT_TYPE = ("content-type", b"application/json")
 
 
@@ -190,6 +196,7 @@ class ProduceStage:
         )
         self.ready = False
         self.rounds = 0
+        self._unflushed_bytes = 0
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -253,11 +260,13 @@ class ProduceStage:
         """Poll ``due`` concurrently, send new versions, flush, record state."""
         started = time.monotonic()
         stats = RoundStats()
-        tasks = [asyncio.create_task(self._poll(feed, fetcher), name=feed.url) for feed in due]
+        gate = asyncio.Semaphore(MAX_POLLS_IN_FLIGHT)
+        # A set, not a list kept for the round: a finished task holds its result (every parsed entry
+        # of its feed), so a task must become garbage once its result is sent.
+        remaining = {asyncio.create_task(self._poll(feed, fetcher, gate), name=feed.url) for feed in due}
         pending: list[_Pending] = []
         stop_waiter = asyncio.create_task(self._wait_for_shutdown())
         try:
-            remaining = set(tasks)
             while remaining:
                 done, remaining = await asyncio.wait(remaining | {stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
                 remaining.discard(stop_waiter)
@@ -269,6 +278,13 @@ class ProduceStage:
                     polled = None if task.cancelled() else task.result()
                     if polled is not None:
                         pending.append(self._send(polled, stats))
+                    del task, polled
+                del done
+                if self._unflushed_bytes > MAX_UNFLUSHED_BYTES:
+                    # Back-pressure: kafka-python 3.0.12 has no buffer_memory bound, so the encoded
+                    # records of every feed would wait in its accumulator. Flushed in a thread: the
+                    # other polls go on meanwhile.
+                    await asyncio.to_thread(self._flush)
         finally:
             stop_waiter.cancel()
         self._flush()
@@ -303,13 +319,16 @@ class ProduceStage:
             await asyncio.gather(*late, return_exceptions=True)
         return done
 
-    async def _poll(self, feed: FeedConfig, fetcher: Any) -> tuple[FeedConfig, FeedState, PollResult] | None:
+    async def _poll(
+        self, feed: FeedConfig, fetcher: Any, gate: asyncio.Semaphore
+    ) -> tuple[FeedConfig, FeedState, PollResult] | None:
         if self.shutdown.requested:
             return None  # not started: the feed stays due for the next process
         state = self.state.feed(feed.url)
         try:
             producer: Producer = self.producers.get(feed.type)
-            result = await producer.poll(feed, fetcher, state)
+            async with gate:
+                result = await producer.poll(feed, fetcher, state)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one feed's bug must not stop the others
@@ -368,6 +387,7 @@ class ProduceStage:
                 self.metrics.entries.labels("skipped").inc()
                 continue
             outcome, size = self._send_one(article)
+            self._unflushed_bytes += size
             pending.sends.append((_slim(article, size), outcome))
         # The round keeps only what _record needs: the entries' full text (and the body) is with the
         # Kafka client now, so a round's memory no longer grows with every feed it polled (issue 14).
@@ -392,6 +412,7 @@ class ProduceStage:
         return future, len(value)
 
     def _flush(self) -> None:
+        self._unflushed_bytes = 0
         try:
             self.sender.flush(timeout=FLUSH_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - unacknowledged futures count as failures in _record
