@@ -10,11 +10,12 @@ deviation of F1 (1,000 resamples of the pages, seeded; the benchmark prints 1.96
 paired difference is resampled the same way.
 
 Rows: ``articles.extract`` (the pages producer's extraction), bare ``trafilatura.extract(html)``
-(the benchmark's own call) and, with ``--normalizer``, ``normalize()`` fed the page as a feed
-entry's content. Pages/s is measured in this one process on one thread (warm-up excluded).
+(the benchmark's own call) and ``normalize()`` fed the page as a feed entry's content. Pages/s is
+measured in this one process on one thread (warm-up excluded); on a shared machine compare the
+rows of one run, not runs.
 
     .venv/bin/python bench/extraction_bench.py
-    .venv/bin/python bench/extraction_bench.py --normalizer --worst 5
+    .venv/bin/python bench/extraction_bench.py --worst 5      # and the 5 pages this project does worst on
 """
 
 from __future__ import annotations
@@ -157,7 +158,6 @@ def run(name: str, fn: Callable[[str, str], str], pages: list[tuple[str, str, st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--normalizer", action="store_true", help="also score normalize() on the page HTML")
     parser.add_argument("--worst", type=int, default=0, help="list the N lowest-F1 pages of this project")
     parser.add_argument("--limit", type=int, default=None, help="first N pages only")
     args = parser.parse_args()
@@ -168,8 +168,7 @@ def main() -> None:
         run("newsstream articles.extract", ours, pages),
         run("bare trafilatura (benchmark call)", bare_trafilatura, pages),
     ]
-    if args.normalizer:
-        rows.append(run("normalize() on page HTML", via_normalizer, pages))
+    rows.append(run("normalize() on page HTML", via_normalizer, pages))
     reference = rows[1][1]
     print(f"{len(pages)} pages; F1 ± bootstrap std; Δ = paired F1 difference to bare trafilatura")
     head = ("extractor", "precision", "recall", "F1", "±", "Δ F1", "empty", "crash", "pages/s")
