@@ -18,6 +18,8 @@ from articles.extract.siblings import missing_chunks
 #: trafilatura logs every page it finds no content in at WARNING; that is our metric's job.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 #: A first pass that keeps less than this share of the page's prose paragraphs is implausibly short.
+#: Measured: it fires on 3 of the 181 benchmark pages (one, a full article cut to a reprint-rights
+#: line, goes from F1 0 to 0.86) and on none of 377 pages built from the real feeds' full-text entries.
 PLAUSIBLE_SHARE = 0.25
 #: A ``<p>`` this long is prose (shorter ones are captions, labels, bylines).
 _PROSE_CHARS = 100
