@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from consumers.archive.sqlite_store import SNIPPET_CLOSE, SNIPPET_OPEN
-from consumers.archive.store import EVENT_SELECT, ArchiveStore
+from consumers.archive.store import EVENT_SELECT, ArchiveStore, newest_per_article
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 #: Serialises migrations of concurrent starters (any constant; pg_advisory_xact_lock's key).
@@ -128,28 +128,29 @@ class PostgresStore(ArchiveStore):
         if not text.strip():
             return {"versions": [], "notices": []}
         params = {"q": text[:500], "n": limit * 4, "opts": _HEADLINE, "limit": limit}
-        # Inner query picks the newest matches through the GIN index; headlines only for those.
-        rows = self.query(
-            "SELECT v.seq, v.article_id, v.version, v.title, v.fetched_at, a.publisher, a.language, "
-            "ts_headline('simple', v.body_text, websearch_to_tsquery('simple', :q), :opts) AS snippet "
-            "FROM (SELECT seq FROM versions WHERE tsv @@ websearch_to_tsquery('simple', :q) "
-            "ORDER BY seq DESC LIMIT :n) hit JOIN versions v ON v.seq = hit.seq "
-            "LEFT JOIN articles a ON a.id = v.article_id ORDER BY v.seq DESC",
+        # The newest matches through the GIN index, one per article; headlines only for those shown.
+        hits = self.query(
+            "SELECT seq, article_id FROM versions WHERE tsv @@ websearch_to_tsquery('simple', :q) "
+            "ORDER BY seq DESC LIMIT :n",
             params,
         )
-        seen: set[str] = set()
+        seqs = newest_per_article(hits, limit)
         versions = []
-        for row in rows:
-            if row["article_id"] not in seen:
-                seen.add(row["article_id"])
-                versions.append(row)
+        if seqs:
+            versions = self.query(
+                "SELECT v.seq, v.article_id, v.version, v.title, v.fetched_at, a.publisher, a.language, "
+                "ts_headline('simple', v.body_text, websearch_to_tsquery('simple', :q), :opts) AS snippet "
+                "FROM versions v LEFT JOIN articles a ON a.id = v.article_id WHERE v.seq = ANY(:seqs) "
+                "ORDER BY v.seq DESC",
+                {**params, "seqs": seqs},
+            )
         notices = self.query(
             f"SELECT {EVENT_SELECT}, ts_headline('simple', coalesce(e.notice_text, ''), "
             "websearch_to_tsquery('simple', :q), :opts) AS snippet FROM events e "
             "WHERE e.notice_tsv @@ websearch_to_tsquery('simple', :q) ORDER BY e.seq DESC LIMIT :limit",
             params,
         )
-        return {"versions": versions[:limit], "notices": notices}
+        return {"versions": versions, "notices": notices}
 
     def close(self) -> None:
         with self._lock:

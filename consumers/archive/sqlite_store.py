@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from consumers.archive.store import EVENT_SELECT, ArchiveStore
+from consumers.archive.store import EVENT_SELECT, ArchiveStore, newest_per_article
 
 #: Versioned migrations: (version, statements). Append only; never edit an applied one.
 MIGRATIONS: list[tuple[int, list[str]]] = [
@@ -147,28 +147,31 @@ class SqliteStore(ArchiveStore):
         if not match:
             return {"versions": [], "notices": []}
         o, c = SNIPPET_OPEN, SNIPPET_CLOSE
-        # Newest matching versions first (rowid order is cheap in FTS5); one row per article.
-        rows = self.query(
-            f"SELECT v.seq, v.article_id, v.version, v.title, v.fetched_at, a.publisher, a.language, "
-            f"snippet(versions_fts, 1, '{o}', '{c}', '…', 16) AS snippet "
-            "FROM versions_fts JOIN versions v ON v.seq = versions_fts.rowid "
-            "LEFT JOIN articles a ON a.id = v.article_id "
-            "WHERE versions_fts MATCH :q ORDER BY versions_fts.rowid DESC LIMIT :n",
+        # Newest matching versions first (rowid order is cheap in FTS5), one per article; snippets
+        # (which re-read each body) only for the rows shown.
+        hits = self.query(
+            "SELECT versions_fts.rowid AS seq, v.article_id FROM versions_fts CROSS JOIN versions v "
+            "ON v.seq = versions_fts.rowid WHERE versions_fts MATCH :q ORDER BY versions_fts.rowid DESC LIMIT :n",
             {"q": match, "n": limit * 4},
         )
-        seen: set[str] = set()
+        seqs = {f"s{n}": seq for n, seq in enumerate(newest_per_article(hits, limit))}
         versions = []
-        for row in rows:
-            if row["article_id"] not in seen:
-                seen.add(row["article_id"])
-                versions.append(row)
+        if seqs:
+            versions = self.query(
+                f"SELECT v.seq, v.article_id, v.version, v.title, v.fetched_at, a.publisher, a.language, "
+                f"snippet(versions_fts, 1, '{o}', '{c}', '…', 16) AS snippet "
+                "FROM versions_fts CROSS JOIN versions v ON v.seq = versions_fts.rowid "
+                "LEFT JOIN articles a ON a.id = v.article_id WHERE versions_fts MATCH :q "
+                f"AND versions_fts.rowid IN ({', '.join(':' + k for k in seqs)}) ORDER BY versions_fts.rowid DESC",
+                {"q": match, **seqs},
+            )
         notices = self.query(
             f"SELECT {EVENT_SELECT}, snippet(events_fts, 0, '{o}', '{c}', '…', 24) AS snippet "
-            "FROM events_fts JOIN events e ON e.seq = events_fts.rowid "
+            "FROM events_fts CROSS JOIN events e ON e.seq = events_fts.rowid "
             "WHERE events_fts MATCH :q ORDER BY events_fts.rowid DESC LIMIT :n",
             {"q": match, "n": limit},
         )
-        return {"versions": versions[:limit], "notices": notices}
+        return {"versions": versions, "notices": notices}
 
     def close(self) -> None:
         with self._lock:

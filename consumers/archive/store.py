@@ -316,6 +316,17 @@ class ArchiveStore:
         return out
 
 
+def newest_per_article(hits: Sequence[dict[str, Any]], limit: int) -> list[int]:
+    """The ``seq`` of the first hit of each article (hits come newest first), at most ``limit``."""
+    seen: set[str] = set()
+    chosen: list[int] = []
+    for hit in hits:
+        if hit["article_id"] not in seen and len(chosen) < limit:
+            seen.add(hit["article_id"])
+            chosen.append(int(hit["seq"]))
+    return chosen
+
+
 def open_store(dsn: str | None, state_dir: Path | str = ".newsstream", *, readonly: bool = False) -> ArchiveStore:
     """The store for NEWSSTREAM_ARCHIVE_DSN: ``postgresql://…``, ``sqlite:///path``, or SQLite in ``state_dir``."""
     if dsn and dsn.startswith(("postgresql://", "postgres://")):
