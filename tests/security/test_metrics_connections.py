@@ -43,6 +43,8 @@ def test_2000_idle_connections_leave_metrics_answering_and_threads_bounded() -> 
         for conn in clients:
             conn.close()
         server.stop()
+    extra_threads = threads_during - threads_before
+    print(f"/metrics answered in {elapsed * 1000:.0f} ms behind 2,000 idle connections; threads +{extra_threads}")
     assert response.status == 200 and b"newsstream_probe_total 1.0" in body
     assert elapsed < 1.0, f"/metrics took {elapsed:.2f} s behind 2,000 idle connections"
     # One selector thread and a fixed worker pool (started lazily, up to 4) on top of what ran before.
