@@ -38,7 +38,7 @@ _DROP_TAGS = [
 #: link in it, or a single linked line, stays).
 LINK_DENSITY = 0.8
 LINK_BLOCK_LINKS = 3
-_LINK_BLOCKS = "ul,ol,div,section,table,p,footer,header"
+_LINK_BLOCKS = "ul,ol,div,section,table,footer,header"
 #: A feed entry's content that holds these is a whole page, not an article body.
 _PAGE_MARK = re.compile(r"<(?:body|nav|header)\b", re.IGNORECASE)
 #: Share/comment/newsletter widgets recognised by their class or id (whole words, not substrings,
