@@ -147,6 +147,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="archive-bench-"))
     dsn = args.dsn or f"sqlite:///{tmp / 'archive.sqlite3'}"
     backend = dsn.split(":", 1)[0]
+    # Two shared cores: the load says how much of the machine the numbers below had.
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     print(f"generating {args.versions:,} versions …", flush=True)
     records = messages(args.versions)
     n_events = sum(1 for r in records if r.kind == "event")
@@ -181,6 +183,7 @@ def main() -> int:
     finally:
         process.terminate()
         process.wait(timeout=10)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     print("targets: article page ≤ 50 ms p95, search ≤ 100 ms p95 (100,000 versions)")
     return 0
 
