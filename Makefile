@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: setup run test lint bench kafka-up kafka-down clean
+.PHONY: setup run test lint bench train-notices kafka-up kafka-down clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## train-notices: rebuild articles/notices/model/ from ../shared/corpus/notices (NEWSSTREAM_CORPUS), deterministic
+train-notices: setup
+	$(BIN)/python -m articles.notices.train
 
 kafka-up: setup
 	$(BIN)/newsstream dev kafka up

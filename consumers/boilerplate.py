@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from articles.notices import opens_like_notice
 from articles.timestamps import is_timestamp
 
 #: Whole-paragraph chrome labels, compared after :func:`_key` (casefolded, punctuation dropped).
@@ -60,12 +61,6 @@ _COMMENT_POLICY = re.compile(
     r"|\bcomments are (?:not edited|closed)\b|\bcomments?\b.{0,80}\bcommunity (?:guidelines|standards)\b",
     re.IGNORECASE,
 )
-_NOTICE = re.compile(
-    r"^(?:\W*)(?:correction|corrections|clarification|editor[’']?s note|note|update|updated|retraction"
-    r"|an earlier version|a previous version|this (?:article|story|post|piece) (?:has been|was|corrects|is)"
-    r"|this corrects|correcci[oó]n|berichtigung|korrektur|rectificaci[oó]n|erratum)\b",
-    re.IGNORECASE,
-)
 _DATE_ONLY = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?"
     r"(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
@@ -84,8 +79,9 @@ def _key(paragraph: str) -> str:
 
 
 def is_notice(paragraph: str) -> bool:
-    """True when the paragraph opens like an editorial notice (kept whatever else matches)."""
-    return _NOTICE.match(paragraph) is not None
+    """True when the paragraph opens like an editorial notice (kept whatever else matches): a label or a
+    notice's opening words from the detector's own multilingual cue data (``articles.notices``)."""
+    return opens_like_notice(paragraph)
 
 
 def _is_policy(paragraph: str) -> bool:

@@ -29,7 +29,8 @@ Title-index ordering (the stage must do the same as the CLI): for each article, 
    every version that produced a new state (a headline change adds the new headline; the old key
    stays, so notices naming an earlier headline still resolve).
 
-:func:`index_article` does step 2; :func:`detect` never mutates the index.
+:func:`index_article` does step 2; :func:`detect` never mutates the index; :func:`step` does both, and
+is what the stage and the CLI call.
 
 Page revisits (``source: "page"``, from the pages producer; see ``producers/pages``):
 
@@ -51,9 +52,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from articles.notices import Notice, find_notices, notice_key
+from articles.notices import Notice, find_notices, model_name, notice_key
 from consumers.detector_state import BODY_LIMIT, MAX_NOTICES, ArticleState
-from consumers.title_index import TitleIndex
+from consumers.title_index import TitleIndex, title_key
 from consumers.versions import (
     Sentences,
     body_sentences,
@@ -87,8 +88,12 @@ def detect(
     *,
     titles: TitleIndex | None = None,
     now: datetime | None = None,
+    threshold: float | None = None,
 ) -> tuple[list[dict[str, Any]], ArticleState]:
-    """Events for one version of one article, and the state to keep for it (see the module doc)."""
+    """Events for one version of one article, and the state to keep for it (see the module doc).
+
+    ``threshold``: least notice score reported (``NEWSSTREAM_NOTICE_THRESHOLD``; None: the model's).
+    """
     article_id = str(article["id"])
     title = str(article.get("title") or "")
     body = str(article.get("body_text") or "")
@@ -114,7 +119,7 @@ def detect(
 
     version = 1 if state is None else state.version + 1
     detected_at = _utc(now)
-    notices = find_notices(title, body)
+    notices = find_notices(title, body, threshold=threshold)
     seen = set(state.notices_seen) if state is not None else set()
     new_notices = [n for n in notices if n.key not in seen]
 
@@ -154,6 +159,8 @@ def detect(
                     "span": [notice.start, notice.end],
                     "field": notice.field,
                     "cue": notice.cue[:100],
+                    "model": model_name() if notice.field == "body_text" else None,
+                    "score": notice.score,
                 },
                 notice.key,
                 referenced_article=_reference(notice, publisher, titles),
@@ -162,7 +169,7 @@ def detect(
 
     sentences = body_sentences(body[:BODY_LIMIT])
     if new_ld and ld_text is not None and ld_key is not None and not _said_in(ld_text, new_notices):
-        found = find_notices("", ld_text)
+        found = find_notices("", ld_text, threshold=threshold)
         events.append(
             event(
                 "correction",
@@ -321,6 +328,30 @@ def _after_spans(diff: Any) -> list[tuple[int, int] | None]:
     for _before, after in diff.changes:
         spans.append(next(it, None) if after is not None else None)
     return spans
+
+
+def step(
+    state: ArticleState | None,
+    article: dict[str, Any],
+    titles: TitleIndex,
+    *,
+    now: datetime | None = None,
+    threshold: float | None = None,
+) -> tuple[list[dict[str, Any]], ArticleState, str | None]:
+    """One article through the detector, in the ordering both the stage and the CLI must follow.
+
+    Detects against the index as it stands, then (for a new state) adds the article's headline to it.
+    Returns the events, the state, and the title key newly written to the index (None when nothing new:
+    the stage writes a ``news.titles.v1`` record only then).
+    """
+    events, new_state = detect(state, article, titles=titles, now=now, threshold=threshold)
+    added = None
+    if new_state is not state:
+        before = titles.get(title_key(article.get("publisher"), str(article.get("title") or "")))
+        added = index_article(titles, article)
+        if before == str(article["id"]):
+            added = None  # already indexed: no record to write
+    return events, new_state, added
 
 
 def index_article(titles: TitleIndex, article: dict[str, Any]) -> str | None:

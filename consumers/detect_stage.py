@@ -21,10 +21,10 @@ from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client import CollectorRegistry, Gauge
 
-from consumers.detect import detect, index_article
+from consumers.detect import step
 from consumers.detector_state import ArticleState
 from consumers.specs import DETECT
-from consumers.title_index import TitleIndex, title_key
+from consumers.title_index import TitleIndex
 from newsstream import codec
 from newsstream.bounded_labels import OTHER, BoundedLabel
 from newsstream.changelog import GlobalTable, RestoreSkips, restore
@@ -168,13 +168,7 @@ class DetectStage(StageBase):
         article_id = article["id"]
         previous = store.get(article_id)
         with self.lock:
-            events, state = detect(previous, article, titles=self.titles)
-            new_title_key = None
-            if state is not previous:
-                before = self.titles.get(title_key(article.get("publisher"), article.get("title") or ""))
-                new_title_key = index_article(self.titles, article)
-                if before == article_id:
-                    new_title_key = None  # already indexed: no record to write
+            events, state, new_title_key = step(previous, article, self.titles, threshold=self.config.notice_threshold)
         outputs: list[Output] = []
         ms = article.get("fetched_at_ms")
         fetched_at = ms / 1000 if ms is not None else epoch_seconds(article.get("fetched_at"))

@@ -29,7 +29,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Exit status: 0 every line processed, 3 some lines skipped, 4 nothing processed (every line skipped, "
         "or no input), 2 bad usage.",
     )
-    parser.add_argument("file", metavar="FILE|-", help="JSON lines file, or - for standard input")
+    parser.add_argument("file", metavar="FILE|-", nargs="?", help="JSON lines file, or - for standard input")
+    parser.add_argument(
+        "--eval",
+        metavar="LABELLED",
+        help="instead: measure the notice detector on a labelled JSONL file in the notices-corpus format "
+        "(id, label, text, notice, referenced_title): binary and per-type P/R/F1, referenced-title accuracy, "
+        "confusion matrix. E.g. newsstream detect --eval ../shared/corpus/notices/en-rare.jsonl --errors",
+    )
+    parser.add_argument("--errors", action="store_true", help="with --eval: list the misclassified items")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        metavar="P",
+        help="least notice score reported (default NEWSSTREAM_NOTICE_THRESHOLD, else the model's own)",
+    )
     parser.add_argument("--summary", action="store_true", help="print counts by event type to stderr")
     parser.add_argument(
         "--now",
@@ -57,9 +71,16 @@ def _article(raw: Any) -> dict[str, Any]:
     return raw
 
 
-def run(stream: IO[bytes], out: IO[bytes], *, now: datetime | None = None, validate: bool = False) -> Counter[str]:
+def run(
+    stream: IO[bytes],
+    out: IO[bytes],
+    *,
+    now: datetime | None = None,
+    validate: bool = False,
+    threshold: float | None = None,
+) -> Counter[str]:
     """Detect over a stream of JSON lines; write events as JSON lines; return counts by type."""
-    from consumers.detect import detect, index_article
+    from consumers.detect import step
     from consumers.detector_state import ArticleState
     from consumers.title_index import TitleIndex
 
@@ -76,10 +97,9 @@ def run(stream: IO[bytes], out: IO[bytes], *, now: datetime | None = None, valid
         counts["_articles"] += 1
         article_id = str(article["id"])
         previous = states.get(article_id)
-        events, state = detect(previous, article, titles=titles, now=now)
+        events, state, _added = step(previous, article, titles, now=now, threshold=threshold)
         if state is not previous:
             states[article_id] = state
-            index_article(titles, article)
         for event in events:
             if validate:
                 import schemas
@@ -90,7 +110,36 @@ def run(stream: IO[bytes], out: IO[bytes], *, now: datetime | None = None, valid
     return counts
 
 
+def _evaluate(path: str, threshold: float | None, errors: bool) -> int:
+    from articles.notices import corpus
+    from articles.notices.evaluate import evaluate, render
+
+    report = evaluate(corpus.load(path), threshold=threshold)
+    print(render(report))
+    if errors:
+        print("\nmisclassified (label -> predicted, score):")
+        for o in report.errors():
+            text = " ".join(o.item.text.split())[:160]
+            print(f"  {o.item.id}: {o.item.label} -> {o.predicted} ({o.score:.2f})  {text}")
+        print("\nreferenced titles missed:")
+        for o in report.outcomes:
+            gold = o.item.referenced_title
+            if o.item.label != "none" and gold and (o.title or "").casefold() != gold.casefold():
+                print(f"  {o.item.id}: expected {gold!r}, got {o.title!r}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    threshold = args.threshold
+    if threshold is None:
+        from newsstream.config import Config
+
+        threshold = Config.from_env().notice_threshold
+    if args.eval:
+        return _evaluate(args.eval, threshold, args.errors)
+    if args.file is None:
+        print("newsstream detect: give FILE|- (or --eval LABELLED)", file=sys.stderr)
+        return 2
     now = None
     if args.now:
         now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
@@ -98,10 +147,10 @@ def _run(args: argparse.Namespace) -> int:
             print("newsstream detect: --now needs a time zone (e.g. 2024-01-01T00:00:00Z)", file=sys.stderr)
             return 2
     if args.file == "-":
-        counts = run(sys.stdin.buffer, sys.stdout.buffer, now=now, validate=args.validate)
+        counts = run(sys.stdin.buffer, sys.stdout.buffer, now=now, validate=args.validate, threshold=threshold)
     else:
         with open(args.file, "rb") as stream:
-            counts = run(stream, sys.stdout.buffer, now=now, validate=args.validate)
+            counts = run(stream, sys.stdout.buffer, now=now, validate=args.validate, threshold=threshold)
     sys.stdout.flush()
     articles, skipped = counts.pop("_articles", 0), counts.pop("_skipped", 0)
     if args.summary:

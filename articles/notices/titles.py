@@ -1,0 +1,133 @@
+"""The earlier headline a notice names, in the styles real notices use.
+
+In order of trust: a quoted title after a naming word ("headlined “…”", "the article 'X'", "A reportagem
+"…"", "im Text „…“", "„…” című cikk", "‘…’ 제하의 기사", "「…」との見出し"); a parenthesised reference with a
+date or page ("(Why germs are the real rulers of Earth, 2 April, p20)"); an unquoted title after
+"headlined"/"headed"/"titled" or "In the article …, it was …"; a title line right before the notice in a
+corrections column (:func:`heading_before`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_OPEN_CLOSE = (
+    ("“", "”“"), ("”", "”"), ('"', '"“”'), ("„", "“”\""), ("«", "»"), ("»", "«"), ("‘", "’'"), ("'", "'’"),
+    ("「", "」"), ("『", "』"), ("<", ">"), ("《", "》"), ("`", "`'"), ("[", "]"),
+)  # fmt: skip
+
+
+def _quoted(i: int, opening: str, closing: str) -> str:
+    # an apostrophe inside a word ("Blair's", "must’ve") neither opens nor closes a quote
+    both = re.escape(closing + opening)
+    inner = r"(?:[^\n" + both + r"]|[" + both + r"](?=\w))"
+    lead = r"(?<!\w)" if opening in "'’‘" else ""
+    return lead + re.escape(opening) + rf"\s*(?P<q{i}>" + inner + r"{3,300}?)\s*[" + re.escape(closing) + r"](?!\w)"
+
+
+_QUOTED = "|".join(_quoted(i, o, c) for i, (o, c) in enumerate(_OPEN_CLOSE))
+_NAMING = (
+    r"headlined|headline[ds]?|headed|titled|entitled|title|under\s+the\s+(?:headline|title)|"
+    r"article|story|report|piece|item|editorial|column|review|feature|interview|obituary|letter|post|text|"
+    r"intitulée?|titrée?|sous\s+le\s+titre|papier|texte|dépêche|titulad[oa]|(?:con|bajo)\s+el\s+(?:título|titular)|"
+    r"artículo|nota|noticia|columna|crónica|reportagem|matéria|texto|artigo|notícia|intitulad[oa]|"
+    r"com\s+o\s+título|sob\s+o\s+título|articolo|dal\s+titolo|intitolat[oa]|titolo|"
+    r"mit\s+(?:dem\s+titel|der\s+(?:überschrift|schlagzeile))|unter\s+der\s+(?:überschrift|schlagzeile)|"
+    r"artikel|beitrag|meldung|bericht|überschrieben|dachzeile|hoofdartikel|bericht|"
+    r"بعنوان|المقالة|المقال|الخبر"
+)
+# naming word, then at most a few words (a date, "in Monday's paper"), then the quoted title
+_AFTER_NAMING = re.compile(
+    r"(?:\b(?:"
+    + _NAMING
+    + r")\b[^\n“”\"„«»‘'「<\[]{0,40}?|^\W{0,3}(?:in|im|nell'|nel|dans)\s*)[\s,:]*(?:"
+    + _QUOTED
+    + r")",
+    re.I,
+)
+# quoted title, then a naming word after it (Hungarian, Korean, Japanese, Portuguese "..., publicado")
+_BEFORE_NAMING = re.compile(
+    r"(?:"
+    + _QUOTED
+    + r")\s*(?:című|címmel|címen|c\.\s|cím\w*|라는|이라는|제하|제목|의\s*제목|기사|との見出し|の見出し|"
+    r"という見出し|記事|,?\s*publicad[oa]|,?\s*published|,?\s*pubblicat[oa]|,?\s*paru|,?\s*publié|"
+    r"\s*\(|,?\s*(?:vom|from|del|de|du)\s+\d)",
+    re.I,
+)
+_DATE_REF = r"(?:\d{1,2}\.?\s+[^\W\d_]+|[^\W\d_]+\s+\d{1,2}\b|\d{1,2}[./]\d{1,2}|page|p\.?\s?\d|pag|seite|news|comment)"
+# "(Title, 2 April, p20)" / "(“Title”, 10 April)" / "(G2 page 20" after an unquoted title
+_PAREN = re.compile(
+    r"\(\s*(?:" + _QUOTED + r"|(?P<bare>[^()\n,]{3,200}(?:,[^()\n,]{1,80}?)??))\s*,\s*" + _DATE_REF, re.I
+)
+# "In het artikel Kokend water, onzichtbare bron (17 maart, …": an unquoted title between a noun and a dated bracket
+_NOUN_THEN_PAREN = re.compile(
+    r"\b(?:article|artikel|hoofdartikel|editorial|report|piece|column|review|artículo|articolo|cikk)\s+"
+    r"(?P<t>[A-Z][^()\n]{2,160}?)\s*\((?=[^()]*\d)"
+)
+_UNQUOTED_AFTER = re.compile(
+    r"\b(?:headlined|headed|titled|entitled|intitulée?|titulad[oa]|intitulad[oa])\s*:?\s+(?P<t>[^\n(]{3,160}?)"
+    r"(?=\s*\(|,\s|\.\s|\s+(?:that|which|on|in|published|said|stated|was|were|we)\b|$)",
+    re.I,
+)
+_IN_THE_ARTICLE = re.compile(
+    r"^\W*(?:in\s+(?:the|an|our|his|her)\s+(?:article|story|report|editorial|column)|"
+    r"(?:a|the)\s+(?:previous|earlier|print)\s+version\s+of(?:\s+the\s+article)?|"
+    r"the\s+(?:print\s+)?version\s+of\s+the\s+(?:story|article))\s*,?\s+(?P<t>[A-Z][^\n]{2,160}?)"
+    r"(?=,\s*(?:it|we|the|which|published|that)\b|\s+(?:stated|said|incorrectly|contained|had|that|which|"
+    r"misspel\w*|misstat\w*)\b)",
+)
+
+
+_NOT_TITLES = frozenset(
+    "news comment comments magazine review new review business sport sports opinion letters".split()
+)
+
+
+def _first(m: re.Match[str]) -> str | None:
+    return next((v for k, v in m.groupdict().items() if v is not None and k.startswith("q")), None)
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split()).strip(" .,;:")
+    return value if len(value) >= 3 else None
+
+
+def referenced_title(text: str) -> str | None:
+    """A headline named in a notice, or None (see the module docstring for the styles)."""
+    m = _PAREN.search(text)
+    paren = _clean((_first(m) or m.group("bare")) if m else None)
+    if paren is not None and (paren[:1].isdigit() or paren.lower() in _NOT_TITLES):
+        paren = None  # "(12 oktober, p3)" is a date, "(News, last week)" a section
+    for pattern in (_AFTER_NAMING, _BEFORE_NAMING):
+        m = pattern.search(text)
+        if m is not None:
+            quoted = _clean(_first(m))
+            if quoted is not None and (paren is None or m.start() < text.find("(")):
+                return quoted
+    if paren is not None:
+        return paren
+    for pattern in (_NOUN_THEN_PAREN, _UNQUOTED_AFTER, _IN_THE_ARTICLE):
+        m = pattern.search(text)
+        if m is not None:
+            return _clean(m.group("t"))
+    return None
+
+
+def heading_before(body: str, start: int) -> str | None:
+    """The line right before a notice when it reads as a headline (short, no final stop, no label):
+    a corrections column names the piece it corrects that way."""
+    before = body[:start].rstrip()
+    if not before or start - len(before) < 1 or "\n" not in body[len(before) - 1 : start] and before != body[:start]:
+        return None
+    line = before.rsplit("\n", 1)[-1].strip()
+    if not 8 <= len(line) <= 200 or line[-1] in ".!?:;…" or line.isupper() or "|" in line:
+        return None
+    if sum(ch.isdigit() for ch in line) > 4:  # a date or time stamp line
+        return None
+    from articles.notices.cues import label_at
+
+    if label_at(line) is not None or line.lower().startswith(("correction", "clarification", "update")):
+        return None
+    return _clean(line.strip("“”\"'‘’"))
