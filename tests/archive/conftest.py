@@ -61,14 +61,20 @@ def pg_server() -> Iterator[str]:
     data = root / "data"
     prefix: list[str] = []
     if os.geteuid() == 0:
-        prefix = ["runuser", "-u", "postgres", "--"]
+        prefix = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                    "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)  # fmt: skip
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=50"
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "pg.log"),
-                    "-w", "-t", "60", "start"], check=True, capture_output=True)  # fmt: skip
+    for step in (
+        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
+         "--locale=C.UTF-8"],
+        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "pg.log"), "-w", "-t", "60",
+         "start"],
+    ):  # fmt: skip
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log = (root / "pg.log").read_text(errors="replace")[-2000:] if (root / "pg.log").exists() else ""
+            pytest.fail(f"{Path(step[len(prefix)]).name} failed ({done.returncode}): {done.stderr[-2000:]}\n{log}")
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
