@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from articles.notices.patterns import (
     _CHANGE_CONTENT,
     _CORRECTION_CONTENT,
@@ -26,6 +28,7 @@ def _label(text: str) -> tuple[str, str] | None:
     return None  # pragma: no cover - one group always matches
 
 
+@lru_cache(maxsize=2048)  # features and the decision both ask, about the same segment
 def classify(text: str, position: str = "inline") -> tuple[str, str] | None:
     """``(type, cue)`` when ``text`` (one block) is an editorial notice, else None.
 
