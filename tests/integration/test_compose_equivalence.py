@@ -167,9 +167,10 @@ def test_demo_pages_revisits_the_demo_article_pages(stack: ComposeStack) -> None
     from newsstream import codec
     from newsstream.config import Config, KafkaSettings
     from newsstream.kafka_clients import make_consumer
+    from producers.pages.settings import PagesConfig
 
     pages = stack.running("demo-pages")
-    first_step = Config.from_env(pages.env).pages.ladder[0]
+    first_step = PagesConfig.from_env(pages.env).ladder[0]
     consumer = make_consumer(KafkaSettings(bootstrap_servers=stack.bootstrap), None, Config().topics.raw)
     feed_ids: set[str] = set()
     page_version = None
