@@ -17,6 +17,10 @@ _LABEL = re.compile(
     r"(?:\s+(?:on|at))?\s*[:\-–—|]?\s*",
     re.IGNORECASE,
 )
+#: The label after a leading date ("…2019Updated: …"): no word boundary before it, on purpose.
+_LABEL_INSIDE = re.compile(
+    r"(?:last\s+)?(?:updated|published|posted|modified)(?:\s+(?:on|at))?\s*[:\-–—|]\s*", re.IGNORECASE
+)
 _TOKEN = re.compile(r"[^\W_]+(?:\.[^\W_]+)*\.?", re.UNICODE)
 _MONTHS = (
     "january february march april may june july august september october november december "
@@ -39,17 +43,21 @@ _MAX_CHARS = 120
 def _stamp_word(word: str) -> bool:
     if any(ch.isdigit() for ch in word):
         return True
-    if word.casefold() in ALLOWED:
+    if word.casefold() in ALLOWED or word.casefold().rstrip(".") in ALLOWED:
         return True
     return 2 <= len(word) <= 5 and word.isupper()  # a zone abbreviation written in capitals
 
 
 def is_timestamp(text: str) -> bool:
-    """True when ``text`` is a labelled time stamp and nothing else (see the module docstring)."""
+    """True when ``text`` is a labelled time stamp and nothing else (see the module docstring).
+
+    A date may come before the label ("Nov. 20, 2019 Updated: Nov. 20, 2019 1:35 a.m."), and a
+    " | Source: …" tail (or a second stamp after ";") is ignored."""
+    text = re.split(r" \| |;", text, maxsplit=1)[0].strip()
     if len(text) > _MAX_CHARS:
         return False
-    label = _LABEL.match(text)
-    if label is None:
+    label = _LABEL.match(text) or _LABEL_INSIDE.search(text)
+    if label is None or not all(_stamp_word(w) for w in _TOKEN.findall(text[: label.start()])):
         return False
     rest = text[label.end() :]
     words = _TOKEN.findall(rest)

@@ -5,10 +5,15 @@ line above the first paragraph is exactly what a precision-first extractor drops
 the correction detector must see. :func:`candidates` reads the page *before* extraction prunes it:
 every text node the cheap notice trigger fires on (:func:`articles.notices.could_be_notice`), lifted
 to its nearest block, skipping link text (a related headline), scripts, navigation, form controls and
-comment threads, cookie banners and labelled time stamps ("Updated 0339 GMT", never a notice).
-:func:`rescue` then keeps each block the notice detector confirms and the extracted
-body does not already hold, at the top when it stood before the body's first paragraph in the page,
-else at the bottom.
+comment threads, cookie banners, legal lines
+and labelled time stamps ("Updated 0339 GMT", never a notice): a learned detector scores some of
+those as notices, and outside the body they are all chrome.
+Outside the body a block must also announce itself, by its box (a class or id such as
+``correction``, ``editors-note``, ``update``) or by its opening words (a label, "An earlier version…":
+:func:`articles.notices.opens_like_notice`): teaser cards, captions and bios that a learned
+detector scores as notices do neither. :func:`rescue` then keeps each block the notice detector
+confirms and the extracted body does not already hold, at the top when it stood before the body's
+first paragraph in the page, else at the bottom.
 """
 
 from __future__ import annotations
@@ -18,23 +23,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from articles.extract.clean import is_promo
-from articles.notices import could_be_notice, find_notices
+from articles.notices import could_be_notice, find_notices, opens_like_notice
 from articles.text import compare_key
 from articles.timestamps import is_timestamp
 
 #: Elements whose text nodes lift to them (the notice's block).
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "aside", "section", "li", "blockquote", "td", "dd", "figcaption", "h2", "h3", "h4", "h5", "h6"}
-)
+_BLOCK_TAGS = frozenset({"p", "div", "aside", "section", "li", "blockquote", "td", "dd", "h2", "h3", "h4", "h5", "h6"})
 #: Ancestors that disqualify a text node: not article text. Not ``form``: some sites (ASP.NET)
 #: wrap the whole page in one.
-_SKIP_TAGS = frozenset({"a", "script", "style", "noscript", "template", "nav", "button", "select", "option", "label"})
+_SKIP_TAGS = frozenset(
+    {
+        "a",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "button",
+        "select",
+        "option",
+        "label",
+    }
+)
 _SKIP_MARKS = frozenset(
     {
         "comment", "comments", "reply", "replies", "related", "promo", "newsletter", "trending", "mostread",
-        "cookie", "cookies", "consent", "gdpr", "privacy",
+        "cookie", "cookies", "consent", "gdpr", "privacy", "copyright", "legal",
     }
 )  # fmt: skip
+#: Site-wide legal lines: a notice detector may score "All rights reserved" as a notice; it never is.
+_LEGAL = re.compile(
+    r"©|\ball rights reserved\b|\balle rechte vorbehalten\b|\btous droits réservés\b|\bwe use cookies\b", re.IGNORECASE
+)
 _MARK_WORD = re.compile(r"[\s_\-]+")
 #: How far up a comment/promo/banner class disqualifies a block (its own box and a few wrappers).
 MARK_DEPTH = 4
@@ -48,6 +68,8 @@ MAX_BLOCK_CHARS = 1000
 #: ("Disclosure", "Update") of at least :data:`MIN_WORDS` words.
 MIN_SCORE = 0.5
 MIN_WORDS = 4
+#: A block is kept whole when its notices make up at least this share of it, else only the notices.
+NOTICE_SHARE = 0.3
 #: A block whose 4-word shingles are at least this share in the body is body text, not an addition.
 SAME_TEXT = 0.5
 
@@ -63,10 +85,32 @@ def _overlap(part: set[tuple[str, ...]], whole: set[tuple[str, ...]]) -> float:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A short block of the page that may hold a notice: its text and document position."""
+    """A short block of the page that may hold a notice: its text, document position, and whether
+    it sits in a box named for notices (``class="correction"``, ``editors-note``, ``update``…)."""
 
     text: str
     position: int
+    boxed: bool = False
+
+
+#: Class/id words of a box made for notices.
+_NOTICE_MARKS = frozenset(
+    {
+        "correction", "corrections", "clarification", "clarifications", "update", "updates", "notice",
+        "notices", "editor", "editors", "note", "erratum", "errata", "retraction", "correctie", "berichtigung",
+        "rectificatif", "correccion", "correcao",
+    }
+)  # fmt: skip
+
+
+def _boxed(block: Any) -> bool:
+    for depth, node in enumerate((block, *block.iterancestors())):
+        if depth > MARK_DEPTH:
+            return False
+        marks = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if any(word in _NOTICE_MARKS for word in _MARK_WORD.split(marks) if word):
+            return True
+    return False
 
 
 def _marked(node: Any) -> bool:
@@ -117,7 +161,7 @@ def candidates(tree: Any) -> list[Candidate]:
         if text and len(text) <= MAX_BLOCK_CHARS and not is_timestamp(text):
             if positions is None:
                 positions = {element: index for index, element in enumerate(tree.iter())}
-            out.append(Candidate(text, positions.get(block, 0)))
+            out.append(Candidate(text, positions.get(block, 0), _boxed(block)))
     return out
 
 
@@ -144,8 +188,10 @@ def rescue(
     top: list[str] = []
     bottom: list[str] = []
     for candidate in found:
-        if is_promo(candidate.text):  # "Copyright … All rights reserved.", share and sign-up lines
+        if is_promo(candidate.text) or _LEGAL.search(candidate.text):  # copyright, share, sign-up lines
             continue
+        if not candidate.boxed and not opens_like_notice(candidate.text):
+            continue  # outside the body a notice announces itself: by its box or by its opening words
         key = compare_key(candidate.text)
         if not key or key in body_key or _overlap(_shingles(key), body_shingles) >= SAME_TEXT:
             continue  # the body already has it (or most of it: whitespace, an inline link dropped)
@@ -156,10 +202,15 @@ def rescue(
             if getattr(n, "field", "body_text") != "title"
             and float(getattr(n, "score", 1.0)) >= MIN_SCORE
             and len(n.text.split()) >= MIN_WORDS
+            and not is_timestamp(n.text)
         ]
-        if not texts or all(compare_key(t) in body_key for t in texts):
+        texts = [t for t in texts if compare_key(t) not in body_key]
+        if not texts:
             continue
+        # the block when it is the notice (a correction box); else only the notice in it (a teaser
+        # card or a byline line that happens to hold one must not bring its other text along)
+        kept = [candidate.text] if sum(map(len, texts)) >= NOTICE_SHARE * len(candidate.text) else texts
         before = first_position is not None and candidate.position < first_position
-        (top if before else bottom).append(candidate.text)
-        body_key += " " + key
+        (top if before else bottom).extend(kept)
+        body_key += " " + " ".join(compare_key(t) for t in kept)
     return top + paragraphs + bottom, top + bottom

@@ -137,6 +137,4 @@ def test_notices_survive_in_four_positions() -> None:
     rates = {name: survived[name] / pages for name in POSITIONS}
     print({name: f"{rate:.3f}" for name, rate in rates.items()}, "pages", pages)
     for name, rate in rates.items():
-        print(name, rate, lost[name])
-    for name, rate in rates.items():
         assert rate >= SURVIVAL, f"{name}: {rate:.3f} of {pages} pages (lost on {lost[name][:10]})"
