@@ -11,7 +11,7 @@ from articles.notices.features import featurize
 from articles.notices.model import Model, load
 from articles.notices.rules import classify, rule_label, vetoed
 from articles.notices.segment import Segment, segments
-from articles.notices.titles import referenced_title
+from articles.notices.titles import heading_before, referenced_title
 from articles.text import compare_key
 
 #: Notice types (the CorrectionEvent types a notice can carry).
@@ -141,7 +141,8 @@ def find_notices(
     for start, end, kind, score in _joined(body, hits):
         end = min(end, start + MAX_NOTICE_CHARS)
         text = body[start:end]
-        found.append(Notice(kind, text, start, end, "body_text", model.name, referenced_title(text), round(score, 4)))
+        named = referenced_title(text) or heading_before(body, start)
+        found.append(Notice(kind, text, start, end, "body_text", model.name, named, round(score, 4)))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 _OPEN_CLOSE = (
-    ("“", "”“"), ("”", "”"), ('"', '"“”'), ("„", "“”\""), ("«", "»"), ("»", "«"), ("‘", "’'"), ("'", "'’"),
+    ("“", "”“’"), ("”", "”"), ('"', '"“”'), ("„", "“”\""), ("«", "»"), ("»", "«"), ("‘", "’'"), ("'", "'’"),
     ("「", "」"), ("『", "』"), ("<", ">"), ("《", "》"), ("`", "`'"), ("[", "]"),
 )  # fmt: skip
 
@@ -70,7 +70,7 @@ _UNQUOTED_AFTER = re.compile(
     re.I,
 )
 _IN_THE_ARTICLE = re.compile(
-    r"^\W*(?:in\s+(?:the|an|our|his|her)\s+(?:article|story|report|editorial|column)|"
+    r"^\W*(?i:in\s+(?:the|an|our|his|her)\s+(?:article|story|report|editorial|column)|"
     r"(?:a|the)\s+(?:previous|earlier|print)\s+version\s+of(?:\s+the\s+article)?|"
     r"the\s+(?:print\s+)?version\s+of\s+the\s+(?:story|article))\s*,?\s+(?P<t>[A-Z][^\n]{2,160}?)"
     r"(?=,\s*(?:it|we|the|which|published|that)\b|\s+(?:stated|said|incorrectly|contained|had|that|which|"
@@ -116,18 +116,40 @@ def referenced_title(text: str) -> str | None:
 
 
 def heading_before(body: str, start: int) -> str | None:
-    """The line right before a notice when it reads as a headline (short, no final stop, no label):
-    a corrections column names the piece it corrects that way."""
-    before = body[:start].rstrip()
-    if not before or start - len(before) < 1 or "\n" not in body[len(before) - 1 : start] and before != body[:start]:
-        return None
-    line = before.rsplit("\n", 1)[-1].strip()
-    if not 8 <= len(line) <= 200 or line[-1] in ".!?:;…" or line.isupper() or "|" in line:
-        return None
-    if sum(ch.isdigit() for ch in line) > 4:  # a date or time stamp line
-        return None
-    from articles.notices.cues import label_at
+    """The line before a notice when it reads as a headline (short, no final stop, no label; a date
+    line between them is skipped): a corrections column names the piece it corrects that way."""
+    from articles.notices.cues import label_at, timestamp_only
 
+    lines = [line.strip() for line in body[:start].split("\n")][:-1]  # whole lines before the notice's own
+    lines = [line for line in lines if line]
+    if lines and _is_date_line(lines[-1], timestamp_only):
+        lines.pop()
+    if not lines:
+        return None
+    line = _STORY_LABEL.sub("", lines[-1])
+    quoted = re.match(_QUOTED, line) if line != lines[-1] or line[:1] in "“\"'‘„«" else None
+    if quoted is not None:  # 'Story: “…” (May 27)', or a quoted headline alone on its line
+        return _clean(_first(quoted))
+    line = _TRAILING_DATE.sub("", line).strip("“”\"'‘’ ")
+    if not 8 <= len(line) <= 200 or line[-1] in ".!?:;…" or line.isupper() or "|" in line or line.count(" ") < 2:
+        return None
+    if sum(ch.isdigit() for ch in line) > 4 or _is_date_line(line, timestamp_only):
+        return None
     if label_at(line) is not None or line.lower().startswith(("correction", "clarification", "update")):
         return None
-    return _clean(line.strip("“”\"'‘’"))
+    return _clean(line)
+
+
+_STORY_LABEL = re.compile(r"^(?:story|article|re)\s*:\s*", re.I)
+_TRAILING_DATE = re.compile(r"\s*\([^()]{0,30}\d[^()]{0,30}\)\s*$")
+_DATE_WORDS_LINE = re.compile(r"^[\w\s,.\-/:]{0,40}$")
+
+
+def _is_date_line(line: str, timestamp_only: object) -> bool:
+    """ "October 18, 2010", "November 11": a date with no headline."""
+    if not any(ch.isdigit() for ch in line) or not _DATE_WORDS_LINE.match(line):
+        return False
+    from articles.notices.cues import _date_words
+
+    words = re.findall(r"[^\W\d_]+", line.casefold())
+    return all(w in _date_words() for w in words)
