@@ -144,7 +144,7 @@ def candidates(tree: Any) -> list[Candidate]:
     positions: dict[Any, int] | None = None
     # text nodes in one C-level pass; the trigger runs on each, and only a hit costs tree walking
     for text_node in tree.xpath("//body//text()"):
-        if not could_be_notice(text_node):
+        if len(text_node) < 4 or text_node.isspace() or not could_be_notice(text_node):  # most are indentation
             continue
         node = text_node.getparent()
         if node is None:
