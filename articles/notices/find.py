@@ -13,6 +13,7 @@ from articles.notices.rules import classify, rule_label, vetoed
 from articles.notices.segment import Segment, segments
 from articles.notices.titles import heading_before, referenced_title
 from articles.text import compare_key
+from articles.timestamps import is_timestamp
 
 #: Notice types (the CorrectionEvent types a notice can carry).
 TYPES = ("correction", "clarification", "update", "retraction", "editors_note", "headline_change")
@@ -115,7 +116,8 @@ def find_notices(
     hits: list[tuple[Segment, str, float]] = []
     for segment in segments(body):
         text = body[segment.start : segment.end]
-        if not could_be_notice(text):
+        # "Updated 5:27 am CST, Wednesday …" is a byline stamp, never a notice (whatever the model says)
+        if not could_be_notice(text) or is_timestamp(text):
             continue
         kind, score = score_segment(text, segment, model, body[max(0, segment.start - 400) : segment.start])
         labelled = LABELLED_RULES and segment.sentence == 0 and rule_label(text) is not None

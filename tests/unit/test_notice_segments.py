@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from articles.notices import find_notices
 from articles.notices.cues import could_be_notice, label_at, timestamp_only
 from articles.notices.segment import SHORT, segments, title_segment
 
@@ -95,3 +96,16 @@ def test_trigger_is_cheap_and_multilingual() -> None:
     for text in ("CORRECTION: x", "Berichtigung", "바로잡습니다", "訂正します", "تصحيح", "Helyreigazítás", "Rettifica"):
         assert could_be_notice(text), text
     assert not could_be_notice("The sun rose over the hills at dawn.")
+
+
+@pytest.mark.parametrize(
+    "stamp", ["Updated 5:27 am CST, Wednesday, November 8, 2023", "updated: 3:26 pm IST", "Published 16m ago"]
+)
+def test_labelled_time_stamps_are_never_notices(stamp: str) -> None:
+    body = f"The council met on Tuesday to discuss the budget.\n\n{stamp}"
+    assert find_notices("", body) == []
+
+
+def test_an_update_line_with_words_after_the_time_is_still_a_notice() -> None:
+    body = "The council met on Tuesday to discuss the budget.\n\nUPDATED at 8:35 pm with the correction"
+    assert [n.kind for n in find_notices("", body)] == ["update"]
