@@ -91,8 +91,17 @@ def test_every_scrape_target_is_up(prometheus: str) -> None:
 
 
 def dashboard_exprs() -> list[tuple[str, str]]:
+    """Each panel's PromQL as Grafana sends it with every template variable at "All" (its allValue)."""
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
-    return [(panel["title"], GRAFANA_WINDOWS.sub(WINDOW, target["expr"]))
+    variables = {v["name"]: v["allValue"] for v in dashboard.get("templating", {}).get("list", [])}
+
+    def as_sent(expr: str) -> str:
+        for name, value in variables.items():
+            expr = expr.replace(f"${name}", value)
+        assert "$" not in GRAFANA_WINDOWS.sub(WINDOW, expr), f"unknown template variable in {expr!r}"
+        return GRAFANA_WINDOWS.sub(WINDOW, expr)
+
+    return [(panel["title"], as_sent(target["expr"]))
             for panel in dashboard["panels"] for target in panel.get("targets", [])]  # fmt: skip
 
 
