@@ -423,9 +423,14 @@ def wait_ready(all_nodes: list[Node], timeout_s: float = READY_TIMEOUT_S, **clie
 
 
 def _random_cluster_id() -> str:
+    """A Kafka cluster id (URL-safe base64 of 16 random bytes), never starting with "-": the storage
+    tool would read ``-t -abc…`` as a missing argument (1 id in 64), as Kafka's own Uuid avoids too."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def stop_node(node: Node, timeout_s: float = 30.0, sig: int = signal.SIGTERM) -> bool:
