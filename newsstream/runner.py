@@ -156,6 +156,7 @@ class Runner:
             max_poll_records=self.options.max_batch,
             **self.options.consumer_overrides,
         )
+        _await_partitions(self._consumer, self.stage.input_topics())
         self._consumer.subscribe(self.stage.input_topics(), listener=_Listener(self))
         log.info(
             "stage started",
@@ -361,3 +362,22 @@ def run_stage(stage_factory: Callable[[Config], Stage], config: Config, options:
     shutdown = Shutdown().install()
     stage = stage_factory(config)
     return Runner(stage, config, options, shutdown=shutdown).run()
+
+
+def _await_partitions(consumer: Any, topics: list[str], timeout_s: float = 30.0) -> None:
+    """Wait until the client knows every input topic's partitions (or ``timeout_s`` passed).
+
+    A group whose leader joins before its metadata lists a just-created topic is assigned nothing, and
+    kafka-python looks again only at the next metadata refresh (5 minutes): the stage would sit idle.
+    """
+    deadline = time.monotonic() + timeout_s
+    missing = list(topics)
+    while missing and time.monotonic() < deadline:
+        missing = [t for t in missing if not consumer.partitions_for_topic(t)]
+        if missing:
+            time.sleep(0.5)
+    if missing:
+        log.warning(
+            "input topics have no partitions yet (create them with `newsstream topics create`)",
+            extra=fields(topics=",".join(missing)),
+        )
