@@ -169,9 +169,14 @@ def test_topics_create_through_the_cli(broker: SaslBroker, tmp_path: Path, proto
     output, _ = run.communicate(timeout=FAILURE_BOUND_S)
     assert run.returncode == 0, output.decode()
     assert output.decode().count("created") == 8
+    wanted = {config.topics.raw, config.topics.normalized, config.topics.dlq}
     admin = make_admin(config.kafka)  # an authenticated admin client sees them
     try:
-        assert {config.topics.raw, config.topics.normalized, config.topics.dlq} <= set(admin.list_topics())
+        # the broker answers from its metadata cache, which may trail the controller by a moment
+        deadline = time.monotonic() + 15
+        while not wanted <= set(listed := admin.list_topics()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert wanted <= set(listed), sorted(wanted - set(listed))
     finally:
         admin.close()
 
