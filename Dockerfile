@@ -23,8 +23,10 @@ COPY consumers ./consumers
 COPY schemas ./schemas
 COPY articles ./articles
 COPY web ./web
+# `dev feeds serve` (compose's demo profile) and `dev kafka`: the CLI imports them.
+COPY devtools ./devtools
 # The sample feed list when the repository has one (the glob lets the build go on without it);
-# compose mounts ./feeds.toml over it. The demo feeds stay at /app/producers/demo/.
+# compose mounts ./feeds.toml over it. The demo feeds stay at /app/devtools/demo/.
 COPY pyproject.toml feeds.tom[l] ./
 RUN pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /var/lib/newsstream --create-home newsstream \

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## setup: a .venv with newsstream (editable, dev extra) and the Kafka jars (idempotent)
 setup: $(STAMP)
-	@$(BIN)/python -c "from newsstream import devkafka; devkafka.ensure_jars()"
+	@$(BIN)/python -c "from devtools import kafka as devkafka; devkafka.ensure_jars()"
 
 ## run: broker, topics, demo feed server, producer, normalizer, detector, live view (Ctrl-C stops all)
 run: setup
@@ -23,7 +23,7 @@ run: setup
 
 ## test: brings up a broker if none answers, runs unit + integration + corpus tests, stops what it started
 test: setup
-	@bash dev/with-broker.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@bash devtools/with-broker.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

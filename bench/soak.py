@@ -36,8 +36,8 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from devtools.supervisor import Child, child_env  # noqa: E402
 from newsstream.config import Config, KafkaSettings, Topics  # noqa: E402
-from newsstream.supervisor import Child, child_env  # noqa: E402
 
 PLACES = "Orrin Vale,Castlebrook,Hollin Quay,Marrow Fields,Upper Tarn,Saltmere,Greyford,Pellan Cross".split(",")
 BODIES = "council,water board,school trust,harbour authority,rail operator,health board,library service".split(",")

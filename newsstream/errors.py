@@ -2,7 +2,6 @@
 
     NewsstreamError
     ├── ConfigError            a setting is missing or malformed (names the variable)
-    ├── DevBrokerError         the local development broker could not be prepared or started
     ├── MessageError           one message cannot be processed: it goes to the DLQ
     │   ├── DecodeError        bytes are not UTF-8 JSON
     │   ├── SchemaError        JSON does not match the message's JSON Schema
@@ -10,6 +9,7 @@
     └── FetchError             one feed fetch failed (outcome says how)
 
 Bad data is a value (a MessageError routed to the DLQ); broken infrastructure is a crash.
+The dev broker's ``DevBrokerError`` (a NewsstreamError too) lives with it in ``devtools.kafka``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ class NewsstreamError(Exception):
 
 class ConfigError(NewsstreamError):
     """A configuration value is missing or malformed."""
-
-
-class DevBrokerError(NewsstreamError):
-    """The local development broker could not be prepared or started."""
 
 
 class MessageError(NewsstreamError):

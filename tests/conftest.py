@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsstream import devkafka
+from devtools import kafka as devkafka
 from newsstream.config import Config, KafkaSettings
 
 REPO = Path(__file__).resolve().parents[1]

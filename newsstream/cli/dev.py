@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from newsstream import devkafka
+from devtools import kafka as devkafka
 from newsstream.log import setup_logging
 
 
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _register_feeds(dev_sub: argparse._SubParsersAction) -> None:
-    from producers import demo
+    from devtools import demo
 
     feeds = dev_sub.add_parser(
         "feeds",
@@ -115,8 +115,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _feeds_serve(args: argparse.Namespace) -> int:
+    from devtools import demo
     from newsstream.shutdown import Shutdown
-    from producers import demo
 
     setup_logging("console")
     stop = Shutdown().install()

@@ -32,7 +32,7 @@ examples:
   newsstream produce --feeds my-feeds.toml --once one round over every feed, then exit
   newsstream produce --shard 0/3                  this instance takes a third of the feeds
                                                   (stable sha1 of the URL; run 1/3 and 2/3 too)
-  NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1 newsstream produce --feeds producers/demo/feeds.toml
+  NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES=1 newsstream produce --feeds devtools/demo/feeds.toml
 
 exit status with --once: 0 every feed polled fine; 3 some feeds (or sends) failed; 4 every feed
 failed or none is enabled; 2 a bad flag or feed list. Without --once, 0 after SIGTERM.

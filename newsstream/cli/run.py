@@ -11,16 +11,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from newsstream import codec, devkafka
+from devtools import kafka as devkafka
+from devtools.liveview import LiveView, describe_event, missing_events, scrape, status_line
+from devtools.supervisor import Child, Supervisor, child_env, tail
+from newsstream import codec
 from newsstream.cli import _ports, _runs, specs
 from newsstream.cli._common import add_kafka_flag, load_config
 from newsstream.cli.specs import ARCHIVE, DETECT, NORMALIZE, PAGES, WEB
 from newsstream.config import Config, Topics
 from newsstream.errors import ConfigError, NewsstreamError
-from newsstream.liveview import LiveView, describe_event, missing_events, scrape, status_line
 from newsstream.log import setup_logging
 from newsstream.shutdown import Shutdown
-from newsstream.supervisor import Child, Supervisor, child_env, tail
 from newsstream.topics import create_topics
 
 log = logging.getLogger("newsstream.run")
@@ -154,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     all_started = False
     try:
         if demo:
-            from producers import demo as demo_feeds
+            from devtools import demo as demo_feeds
 
             expected = demo_feeds.expected_events()
             env["NEWSSTREAM_ALLOW_PRIVATE_ADDRESSES"] = "1"

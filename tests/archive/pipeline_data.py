@@ -55,8 +55,8 @@ def synthetic(n_articles: int, versions: int = 3) -> list[Message]:
 
 def demo() -> list[Message]:
     """The demo scenario through the pure stages, in step order (as ``newsstream run`` feeds it)."""
-    from producers.demo import FEEDS, MAX_STEP
-    from producers.demo.render import CONTENT_TYPES, render_feed
+    from devtools.demo import FEEDS, MAX_STEP
+    from devtools.demo.render import CONTENT_TYPES, render_feed
     from producers.jsonfeed import parse_json_feed
     from producers.parse import parse_feed
 

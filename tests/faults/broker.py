@@ -1,7 +1,7 @@
 """An isolated local Kafka (one node or a three-node KRaft cluster) the chaos tests may stop, pause and kill.
 
 It is started through ``newsstream dev kafka up`` with its own ``NEWSSTREAM_KAFKA_HOME`` and
-``NEWSSTREAM_DEV_KAFKA_PORT``, so it never touches the shared broker. The devkafka module reads
+``NEWSSTREAM_DEV_KAFKA_PORT``, so it never touches the shared broker. devtools.kafka.layout reads
 those variables when imported, hence the CLI in a subprocess rather than calls in this process.
 Faults are plain signals to the node's JVM, found through the pid file ``up`` writes.
 """
@@ -31,7 +31,7 @@ class IsolatedKafka:
     base_port: int
     count: int = 1
 
-    # --- layout (mirrors newsstream.devkafka.nodes) ----------------------------------------------
+    # --- layout (mirrors devtools.kafka.layout.nodes) ----------------------------------------------
     @property
     def node_ids(self) -> list[int]:
         return list(range(1, self.count + 1))

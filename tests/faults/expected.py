@@ -5,7 +5,7 @@ URL), ``parse_feed``/``parse_json_feed`` → ``normalize`` → keep a version on
 (article id, content_hash) is new → ``detect`` with a ``TitleIndex``. The steps are fed in order
 and each step is complete before the next one starts, exactly as the chaos scenarios drive the
 demo server, so the detector sees the same order and gives the same deterministic ``event_id``s.
-The result is cross-checked against ``producers.demo.expected_events()``.
+The result is cross-checked against ``devtools.demo.expected_events()``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from consumers.detect import detect, index_article
 from consumers.normalize import normalize
 from consumers.title_index import TitleIndex
-from producers.demo import FEEDS, MAX_STEP, expected_events, hard_negatives
-from producers.demo.render import CONTENT_TYPES, render_feed
+from devtools.demo import FEEDS, MAX_STEP, expected_events, hard_negatives
+from devtools.demo.render import CONTENT_TYPES, render_feed
 from producers.jsonfeed import parse_json_feed
 from producers.parse import parse_feed
 

@@ -22,9 +22,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devtools.demo import DemoServer, feeds_toml, serve
 from newsstream.config import Config, KafkaSettings, Topics
 from newsstream.topics import create_topics
-from producers.demo import DemoServer, feeds_toml, serve
 from tests.integration.helpers import stage_env
 
 PORT_RANGE = range(19200, 19290)  # demo servers and stage metrics ports; brokers use 19292+ / 19301+

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devtools.demo import MAX_STEP
 from newsstream.config import KafkaSettings
-from producers.demo import MAX_STEP
 from tests.faults.expected import Expected, compute
 from tests.faults.ledger import Collector, Row, account, read_all
 from tests.faults.pipeline import Pipeline

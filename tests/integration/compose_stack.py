@@ -361,10 +361,10 @@ class ComposeStack:
 
 
 def _find_seed_correction(stack: ComposeStack, timeout_s: float) -> dict[str, Any]:
+    from devtools.demo.content import DRONE_TITLE, MILITIA_TITLE
     from newsstream import codec
     from newsstream.config import Config, KafkaSettings
     from newsstream.kafka_clients import make_consumer
-    from producers.demo.content import DRONE_TITLE, MILITIA_TITLE
 
     topic = Config().topics.corrections  # the compose file sets no topic variables: the defaults
     consumer = make_consumer(KafkaSettings(bootstrap_servers=stack.bootstrap), None, topic)

@@ -125,7 +125,7 @@ def test_every_long_running_service_passes_its_declared_healthcheck(stack: Compo
 
 
 def test_the_demo_seed_correction_flows_to_the_corrections_topic(stack: ComposeStack) -> None:
-    from producers.demo.content import DRONE_TITLE, MILITIA_TITLE
+    from devtools.demo.content import DRONE_TITLE, MILITIA_TITLE
 
     event = stack.wait_for_seed_correction(timeout_s=90)
     assert event["type"] == "correction"

@@ -15,15 +15,15 @@ from typing import Any
 import feedparser
 import pytest
 
-from producers.demo import DEMO_FEEDS_TOML, FEEDS, MAX_STEP, DemoServer, expected_events, feeds_toml, hard_negatives
-from producers.demo.content import DRONE_TITLE, MILITIA_TITLE
+from devtools.demo import DEMO_FEEDS_TOML, FEEDS, MAX_STEP, DemoServer, expected_events, feeds_toml, hard_negatives
+from devtools.demo.content import DRONE_TITLE, MILITIA_TITLE
 from producers.feeds import load_feeds
 from producers.fetch import Fetcher, FetchSettings, Validators
 
 
 @pytest.fixture
 def demo() -> Iterator[DemoServer]:
-    from producers.demo import serve
+    from devtools.demo import serve
 
     server = serve("127.0.0.1", 0, step_seconds=0)
     yield server
@@ -61,7 +61,7 @@ def test_steps_advance_by_post_and_clamp(demo: DemoServer) -> None:
 
 
 def test_steps_advance_with_time() -> None:
-    from producers.demo import serve
+    from devtools.demo import serve
 
     server = serve("127.0.0.1", 0, step_seconds=0.2)
     try:

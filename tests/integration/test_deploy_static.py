@@ -171,7 +171,7 @@ def test_no_image_is_latest_or_untagged(services: dict[str, dict[str, Any]]) -> 
 
 
 def test_kafka_is_the_pinned_apache_image(services: dict[str, dict[str, Any]]) -> None:
-    pom = (REPO / "dev" / "kafka" / "pom.xml").read_text(encoding="utf-8")
+    pom = (REPO / "devtools" / "kafka" / "pom.xml").read_text(encoding="utf-8")
     version = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
     assert version
     assert services["kafka"]["image"] == f"apache/kafka:{version.group(1)}"
@@ -303,12 +303,12 @@ def test_dockerfile_runs_as_non_root_with_a_healthz_check() -> None:
 
 
 def test_compose_demo_feeds_are_the_bundled_demo_on_the_demo_feeds_host(services: dict[str, dict[str, Any]]) -> None:
-    from producers.demo import DEFAULT_PORT, feeds_toml
+    from devtools.demo import DEFAULT_PORT, feeds_toml
 
     demo = REPO / "deploy" / "demo-feeds.toml"
     assert demo.read_text(encoding="utf-8").endswith(feeds_toml(DEFAULT_PORT, "demo-feeds")), (
-        "deploy/demo-feeds.toml drifted from producers/demo/feeds.toml; regenerate it with "
-        "producers.demo.feeds_toml(8642, 'demo-feeds') below its comment header"
+        "deploy/demo-feeds.toml drifted from devtools/demo/feeds.toml; regenerate it with "
+        "devtools.demo.feeds_toml(8642, 'demo-feeds') below its comment header"
     )
     producer = services["demo-producer"]
     target = producer["environment"]["NEWSSTREAM_FEEDS"]

@@ -70,7 +70,7 @@ def send_in_order(config: Config, port: int, articles: list[dict[str, Any]]) -> 
 
     from prometheus_client.parser import text_string_to_metric_families
 
-    from newsstream.liveview import total
+    from devtools.liveview import total
 
     def consumed() -> float:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:  # noqa: S310

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsstream.devkafka import TOOLS
+from devtools.kafka import TOOLS
 
 pytestmark = pytest.mark.integration
 PORT = 19592

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from producers.demo import expected_events
+from devtools.demo import expected_events
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_run_exit_when_idle_processes_the_whole_demo(kafka_bootstrap: str, tmp_p
         if want["required"]:
             assert want["title"] in out, f"missing {want['type']} for {want['title']}"
     # Hard negatives never show up as events.
-    from producers.demo import hard_negatives
+    from devtools.demo import hard_negatives
 
     for negative in hard_negatives():
         assert f"“{negative['title']}”" not in out, f"false alarm: {negative['why']}"

@@ -28,7 +28,9 @@ from pathlib import Path
 import pytest
 from kafka.errors import KafkaError
 
-from newsstream import codec, devkafka
+from devtools import kafka as devkafka
+from devtools.kafka import layout as devkafka_layout
+from newsstream import codec
 from newsstream.config import Config, KafkaSettings, Topics
 from newsstream.kafka_clients import make_admin
 from tests.integration.helpers import raw_article, read_committed, send_raw, stage_env, wait_http
@@ -79,8 +81,8 @@ class SaslBroker:
 def _with_isolated_home(home: Path, action: str, **kwargs: object) -> object:
     """Run devkafka ``action`` on the isolated broker (its home and ports, not the shared broker's)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(devkafka, "CACHE", home)
-        patch.setattr(devkafka, "BASE_PORT", BASE_PORT)
+        patch.setattr(devkafka_layout, "CACHE", home)
+        patch.setattr(devkafka_layout, "BASE_PORT", BASE_PORT)
         return getattr(devkafka, action)(**kwargs)
 
 

@@ -1,4 +1,4 @@
-"""Imports point one way (DESIGN.md): schemas ← runtime ← stages ← CLI, read from the source.
+"""Imports point one way (DESIGN.md): schemas ← runtime ← stages ← devtools ← CLI, read from the source.
 
 - ``schemas`` imports nothing of ours;
 - ``articles`` (pure article-text logic shared by producers and consumers) imports only ``schemas``
@@ -6,6 +6,9 @@
 - the runtime (``newsstream`` without its CLI) imports ``schemas`` and itself, never a stage;
 - ``producers`` and ``consumers`` import the runtime, ``schemas`` and ``articles``, never each other;
 - ``web`` (the archive's page) imports the runtime and the archive's store in ``consumers``;
+- ``devtools`` (dev broker, demo feeds and server, supervisor and live view) may import the runtime,
+  ``schemas``, ``articles`` and the stages; nothing of ours but ``newsstream.cli`` imports it, so a
+  deployed stage never depends on developer tooling;
 - only ``newsstream.cli`` knows every stage.
 """
 
@@ -17,7 +20,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-OURS = {"schemas", "articles", "newsstream", "producers", "consumers", "web"}
+OURS = {"schemas", "articles", "newsstream", "producers", "consumers", "web", "devtools"}
 #: Package -> the packages of ours it may import (besides itself).
 ALLOWED = {
     "schemas": set(),
@@ -26,6 +29,7 @@ ALLOWED = {
     "producers": {"newsstream", "schemas", "articles"},
     "consumers": {"newsstream", "schemas", "articles"},
     "web": {"newsstream", "consumers", "schemas"},  # the archive's web page reads consumers.archive's store
+    "devtools": {"newsstream", "schemas", "articles", "producers", "consumers"},
     "newsstream.cli": OURS,
 }
 #: Modules no pure package may import.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from newsstream.liveview import LiveView
+from devtools.liveview import LiveView
 
 
 def test_terminal_redraws_the_status_line_and_prints_events_above_it() -> None:

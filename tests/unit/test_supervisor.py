@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsstream.supervisor import MAX_RESTARTS, Child, Supervisor
+from devtools.supervisor import MAX_RESTARTS, Child, Supervisor
 
 
 def child(tmp_path: Path, name: str, code: str) -> Child:

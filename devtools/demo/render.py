@@ -9,7 +9,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from producers.demo.content import Feed, Item
+from devtools.demo.content import Feed, Item
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",

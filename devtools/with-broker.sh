@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 bootstrap="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
-if $BIN/python -c "import sys; from newsstream import devkafka; sys.exit(0 if devkafka.answers('$bootstrap') else 1)"; then
+if $BIN/python -c "import sys; from devtools import kafka as devkafka; sys.exit(0 if devkafka.answers('$bootstrap') else 1)"; then
   echo "using the Kafka broker already answering at $bootstrap"
 else
   $BIN/newsstream dev kafka up

@@ -24,8 +24,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from producers.demo.content import FEEDS, MAX_STEP, Feed
-from producers.demo.render import CONTENT_TYPES, render_feed, render_page
+from devtools.demo.content import FEEDS, MAX_STEP, Feed
+from devtools.demo.render import CONTENT_TYPES, render_feed, render_page
 
 log = logging.getLogger(__name__)
 

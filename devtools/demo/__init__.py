@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from producers.demo.content import FEEDS, MAX_STEP, expected_events, hard_negatives
-from producers.demo.server import DEFAULT_PORT, DEFAULT_STEP_SECONDS, DemoServer, serve
+from devtools.demo.content import FEEDS, MAX_STEP, expected_events, hard_negatives
+from devtools.demo.server import DEFAULT_PORT, DEFAULT_STEP_SECONDS, DemoServer, serve
 
 DEMO_FEEDS_TOML = Path(__file__).with_name("feeds.toml")
 
