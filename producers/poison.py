@@ -130,7 +130,7 @@ class PoisonHandler:
     ) -> str:
         """``"delivered"`` (it went through alone), ``"dead_lettered"``, or an error text (retry later).
 
-        ``value`` None: the round kept only the article's identity (producers/stage.py), so an entry
+        ``value`` None: the round kept only the article's identity (producers/round.py), so an entry
         that is itself large is dead-lettered as metadata, and a small one (a batchmate of a large
         one) is left to the next poll."""
         size = len(value) if value is not None else int(article.get("bytes") or 0)

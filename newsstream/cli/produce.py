@@ -73,7 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     from producers.feeds import load_feeds
     from producers.poison import topic_message_limit
     from producers.reload import FeedListReloader
-    from producers.stage import ProduceStage, parse_shard, select_shard
+    from producers.shard import parse_shard, select_shard
+    from producers.stage import ProduceStage
     from producers.state import StateStore
 
     config = load_config(args)

@@ -17,7 +17,7 @@ from producers.feeds import (
     parse_opml,
     toml_string,
 )
-from producers.stage import parse_shard, select_shard
+from producers.shard import parse_shard, select_shard
 
 REPO = Path(__file__).resolve().parents[2]
 
