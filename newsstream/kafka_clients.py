@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+from kafka.net.compat import KafkaNetClient
 
 from newsstream.config import KafkaSettings
 
@@ -18,6 +20,28 @@ CLIENT_ID = "newsstream"
 RECONNECT_BACKOFF_MAX_MS = 1_000
 #: The producer's request cap (kafka-python refuses a larger record at send()).
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+class ProducerNetClient(KafkaNetClient):
+    """kafka-python's network client with ``await_ready`` keeping the contract its Sender relies on.
+
+    In kafka-python 3.0.12 ``KafkaNetClient.await_ready`` raises ``KafkaConnectionError`` when the
+    node does not become ready, where the old ``KafkaClient`` returned False. The producer's Sender
+    (``_maybe_send_pending_request``) still expects False: on False it looks the coordinator up
+    again and re-enqueues the transactional request; on an exception it looks the coordinator up
+    but, having already chosen a target node, drops the request, whose result then never completes.
+    That is what stalled ``send_offsets_to_transaction``/``commit_transaction`` until the commit
+    deadline when the group or transaction coordinator's broker was SIGKILLed (tests/faults, the
+    cluster's controller kill: the Sender logged "Node coordinator-2 not ready after 5000 ms", the
+    detector exited 75 eleven seconds later). Returning False makes that a bounded retry: a
+    FindCoordinator, then the same request to the new coordinator.
+    """
+
+    def await_ready(self, node_id: Any, timeout_ms: int = 30_000) -> bool:
+        try:
+            return bool(super().await_ready(node_id, timeout_ms=timeout_ms))
+        except KafkaError:
+            return False
 
 
 def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **overrides: Any) -> KafkaProducer:
@@ -32,6 +56,7 @@ def make_producer(kafka: KafkaSettings, transactional_id: str | None = None, **o
         "retries": 2_147_483_647,  # bounded by delivery_timeout_ms, as in the Java client
         "max_request_size": MAX_REQUEST_BYTES,
         "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+        "kafka_client": ProducerNetClient,
     }
     if transactional_id:
         options["transactional_id"] = transactional_id
