@@ -6,6 +6,7 @@ Producers are idempotent with ``acks=all`` and zstd compression by default
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -13,6 +14,8 @@ from kafka.errors import KafkaError
 from kafka.net.compat import KafkaNetClient
 
 from newsstream.config import KafkaSettings
+
+log = logging.getLogger(__name__)
 
 CLIENT_ID = "newsstream"
 #: kafka-python doubles the reconnect backoff up to 30 s; Java clients stop at 1 s. With 30 s a
@@ -40,7 +43,13 @@ class ProducerNetClient(KafkaNetClient):
     def await_ready(self, node_id: Any, timeout_ms: int = 30_000) -> bool:
         try:
             return bool(super().await_ready(node_id, timeout_ms=timeout_ms))
-        except KafkaError:
+        except KafkaError as exc:
+            # Said once per failed wait (a coordinator's broker is down): the retry is otherwise silent.
+            log.info(
+                "Kafka node %s is not ready (%s); the producer retries (looking the coordinator up again)",
+                node_id,
+                exc,
+            )
             return False
 
 
