@@ -64,7 +64,8 @@ MAX_BLOCK_CHARS = 1000
 
 
 #: A block outside the body is mostly chrome, so a notice found there needs more than one inside it:
-#: the detector's score at least this (its calibrated probability), and a sentence, not a label
+#: the detector's score at least this (its calibrated probability) unless the block is boxed as a
+#: notice (``class="correction"``: the box is the evidence), and a sentence, not a label
 #: ("Disclosure", "Update") of at least :data:`MIN_WORDS` words.
 MIN_SCORE = 0.5
 MIN_WORDS = 4
@@ -200,7 +201,7 @@ def rescue(
             n.text
             for n in notices
             if getattr(n, "field", "body_text") != "title"
-            and float(getattr(n, "score", 1.0)) >= MIN_SCORE
+            and (candidate.boxed or float(getattr(n, "score", 1.0)) >= MIN_SCORE)
             and len(n.text.split()) >= MIN_WORDS
             and not is_timestamp(n.text)
         ]

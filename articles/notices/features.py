@@ -36,25 +36,21 @@ DESCRIPTION = (
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _QUOTES = re.compile(r"[\"“”„«»‘’'「」『』]")
-_I = re.IGNORECASE
 _SELF = re.compile(
     r"\b(?:this|the\s+above)\s+(?:article|story|report|piece|post|column|item|version|headline|page|text|video)\b|"
     r"\b(?:an?|the)\s+(?:earlier|previous|prior|original|initial|first|print|online)\s+(?:version|edition|draft)|"
     r"\b(?:dieser|dieses|diesem|unser\w*)\s+(?:artikel|text|beitrag|bericht)\w*|\b(?:cet|notre)\s+(?:article|texte)|"
     r"\b(?:este|esta|nuestr[oa])\s+(?:artículo|noticia|texto|nota)|\b(?:questo|nostro)\s+articolo|"
-    r"\b(?:cikkünk|portálunk|본지|본보|本紙|当社)",
-    _I,
+    r"\b(?:cikkünk|portálunk|본지|본보|本紙|当社)"
 )
 _FIRST_PERSON = re.compile(
-    r"\b(?:we|our|us|wir|uns|unser\w*|nous|notre|nos|nosotros|nuestr[oa]s?|publicamos|erramos|abbiamo|nostr[oaie])\b",
-    _I,
+    r"\b(?:we|our|us|wir|uns|unser\w*|nous|notre|nos|nosotros|nuestr[oa]s?|publicamos|erramos|abbiamo|nostr[oaie])\b"
 )
 _ERROR_VERB = re.compile(
     r"\b(?:mis\w+ed|mis\w+t|incorrectly|wrongly|erroneously|mistakenly|inaccurate\w*|in\s+error|should\s+have|"
     r"(?:has|have|had|was|were)\s+(?:since\s+)?been\s+(?:updated|amended|changed|corrected|removed|revised|"
     r"withdrawn|retracted|deleted|edited)|fälschlich\w*|irrtümlich\w*|falsch\w*|à\s+tort|par\s+erreur|"
-    r"erróneamente|por\s+error|incorrectamente|erroneamente|tévesen|valótlanul)\b",
-    _I,
+    r"erróneamente|por\s+error|incorrectamente|erroneamente|tévesen|valótlanul)\b"
 )
 _THIRD_PARTY = re.compile(
     r"\bits\s+(?:own\s+)?(?:article|story|report|reporting|coverage|piece|paper|study|findings|headline|post)\b|"
@@ -62,8 +58,7 @@ _THIRD_PARTY = re.compile(
     r"clarification|apology)|\b(?:journal|publisher|newspaper|broadcaster|network|magazine|outlet|tabloid|"
     r"station|website|authors?|researchers?|scientists?)\s+(?:has\s+|had\s+|have\s+)?(?:retracted|withdrew|"
     r"corrected|issued|apologi[sz]ed)|\b(?:said|says|told|according\s+to)\b|"
-    r"\b(?:paper|study|studies|research)\s+(?:was|were|has\s+been|had\s+been)\s+(?:retracted|withdrawn)",
-    _I,
+    r"\b(?:paper|study|studies|research)\s+(?:was|were|has\s+been|had\s+been)\s+(?:retracted|withdrawn)"
 )
 
 
@@ -122,13 +117,14 @@ def feature_names(text: str, segment: Segment) -> tuple[list[str], list[str]]:
         flags.append("no_final_punct")  # a headline or a label line, not a sentence
     if timestamp_only(text):
         flags.append("timestamp_only")
-    if _SELF.search(text):
+    # the cue patterns are written lower-case and searched on the lower-cased text: IGNORECASE costs ~2x
+    if _SELF.search(lower):
         flags.append("self")
-    if _FIRST_PERSON.search(text):
+    if _FIRST_PERSON.search(lower):
         flags.append("first_person")
-    if _ERROR_VERB.search(text):
+    if _ERROR_VERB.search(lower):
         flags.append("error_verb")
-    if _THIRD_PARTY.search(text):
+    if _THIRD_PARTY.search(lower):
         flags.append("third_party")
     return words, flags
 
@@ -147,7 +143,7 @@ def context_names(before: str) -> list[str]:
         names.append("pv_colon")
     if end and _QUOTES.match(end):
         names.append("pv_quote")
-    if _THIRD_PARTY.search(tail):
+    if _THIRD_PARTY.search(tail.lower()):
         names.append("pv_third_party")
     return names
 

@@ -11,7 +11,7 @@ from articles.notices.features import featurize
 from articles.notices.model import Model, load
 from articles.notices.rules import classify, rule_label, vetoed
 from articles.notices.segment import Segment, segments
-from articles.notices.titles import heading_before, referenced_title
+from articles.notices.titles import heading_before, labelled_heading_before, referenced_title
 from articles.text import compare_key
 from articles.timestamps import is_timestamp
 
@@ -143,7 +143,15 @@ def find_notices(
     for start, end, kind, score in _joined(body, hits):
         end = min(end, start + MAX_NOTICE_CHARS)
         text = body[start:end]
-        named = referenced_title(text) or heading_before(body, start)
+        # a notice that starts inside its paragraph ("In "Jackpot" (22. Juli) heißt es …" is split after
+        # "22."; "In “X” we said … That was wrong.") may name the piece in the sentences before it
+        block_start = body.rfind("\n", 0, start) + 1
+        named = (
+            labelled_heading_before(body, block_start)
+            or referenced_title(text)
+            or (referenced_title(body[block_start:end]) if block_start < start else None)
+            or heading_before(body, block_start)
+        )
         found.append(Notice(kind, text, start, end, "body_text", model.name, named, round(score, 4)))
     return found
 
