@@ -1,18 +1,22 @@
-"""The producer's network client keeps kafka-python's Sender from dropping a transactional request
-when the coordinator's broker is down (issue 14, failure 8): the request is retried after a new
-coordinator lookup, so ``commit_transaction`` returns instead of waiting for the commit deadline."""
+"""The producer's network client keeps kafka-python's transactional producer from losing a request
+when a broker dies (issue 14, failure 8): a request for a coordinator that is not ready is retried
+after a new coordinator lookup (not dropped, which left ``commit_transaction`` waiting for the commit
+deadline), and a transactional request that timed out is retried (not made a fatal error)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from kafka.errors import KafkaConnectionError
+from kafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError, UnknownTopicOrPartitionError
+from kafka.future import Future
 from kafka.net.compat import KafkaNetClient
 from kafka.producer.sender import Sender
+from kafka.protocol.metadata import MetadataRequest
+from kafka.protocol.producer import EndTxnRequest
 
 from newsstream.config import KafkaSettings
-from newsstream.kafka_clients import ProducerNetClient, make_producer
+from newsstream.kafka_clients import ProducerNetClient, make_producer, transactional_request_lost
 
 
 class _Handler:
@@ -56,7 +60,16 @@ class _Accumulator:
 
 
 class _Manager:
+    """Stands for kafka-python's connection manager: hands out one future per request sent."""
+
     cluster = None
+
+    def __init__(self) -> None:
+        self.futures: list[Future] = []
+
+    def send(self, request: Any, node_id: Any = None) -> Future:
+        self.futures.append(Future())
+        return self.futures[-1]
 
 
 def _send_once(client: KafkaNetClient, monkeypatch: pytest.MonkeyPatch) -> _TransactionManager:
@@ -92,3 +105,85 @@ def test_producers_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("newsstream.kafka_clients.KafkaProducer", lambda **options: built.update(options))
     make_producer(KafkaSettings(bootstrap_servers="127.0.0.1:1"), transactional_id="t")
     assert built["kafka_client"] is ProducerNetClient
+
+
+def _end_txn() -> EndTxnRequest:
+    return EndTxnRequest(transactional_id="t", producer_id=1, producer_epoch=0, committed=True, max_version=3)
+
+
+@pytest.mark.parametrize("error", [RequestTimedOutError("Request timed out after 4999 ms"), NodeNotReadyError(2)])
+def test_a_transactional_request_that_timed_out_fails_as_a_disconnection(error: Exception) -> None:
+    """kafka-python retries a transactional request only after KafkaConnectionError; any other failure
+    is fatal to the producer."""
+    manager = _Manager()
+    sent = ProducerNetClient(net=object(), manager=manager).send("coordinator-1", _end_txn())
+    manager.futures[0].failure(error)
+    assert sent.failed() and isinstance(sent.exception, KafkaConnectionError)
+    assert type(error).__name__ in str(sent.exception)
+
+
+def test_other_outcomes_of_a_transactional_request_pass_through() -> None:
+    manager = _Manager()
+    client = ProducerNetClient(net=object(), manager=manager)
+    answered, refused = client.send(1, _end_txn()), client.send(1, _end_txn())
+    manager.futures[0].success("response")
+    manager.futures[1].failure(UnknownTopicOrPartitionError())
+    assert answered.succeeded() and answered.value == "response"
+    assert isinstance(refused.exception, UnknownTopicOrPartitionError)
+
+
+def test_other_requests_keep_their_future() -> None:
+    manager = _Manager()
+    sent = ProducerNetClient(net=object(), manager=manager).send(1, MetadataRequest(topics=None))
+    assert sent is manager.futures[0]
+
+
+class _Broker:
+    def __init__(self, node_id: int) -> None:
+        self.node_id = node_id
+
+
+class _Cluster:
+    def brokers(self) -> list[_Broker]:
+        return [_Broker(1), _Broker(2)]
+
+
+class _Client:
+    cluster = _Cluster()
+
+    def __init__(self, ready: set[int]) -> None:
+        self.ready = ready
+
+    def is_ready(self, node_id: int) -> bool:
+        return node_id in self.ready
+
+
+class _Producer:
+    """The parts of a KafkaProducer that transactional_request_lost reads."""
+
+    def __init__(self, pending: list[Any], in_flight: bool, ready: set[int]) -> None:
+        self._transaction_manager = type(
+            "TM", (), {"_pending_requests": pending, "has_in_flight_transactional_request": lambda _: in_flight}
+        )()
+        self._sender = type("S", (), {"_client": _Client(ready)})()
+
+
+@pytest.mark.parametrize(
+    ("pending", "in_flight", "ready", "lost"),
+    [
+        ([], False, {2}, True),  # nothing queued, nothing in flight, a broker to send to: lost
+        (["EndTxn"], False, {2}, False),  # queued (e.g. the EndTxn waiting for the batches)
+        ([], True, {2}, False),  # in flight
+        ([], False, set(), False),  # no broker connected: the Sender waits for the cluster
+    ],
+)
+def test_a_lost_request_is_told_from_a_waiting_one(
+    pending: list[Any], in_flight: bool, ready: set[int], lost: bool
+) -> None:
+
+    assert transactional_request_lost(_Producer(pending, in_flight, ready)) is lost
+
+
+def test_without_kafka_pythons_internals_nothing_counts_as_lost() -> None:
+
+    assert transactional_request_lost(object()) is False
