@@ -28,10 +28,10 @@ from prometheus_client import CollectorRegistry, Counter
 
 from newsstream.config import Config
 from newsstream.dead_letters import dead_letter, oversized
-from newsstream.deadline import Deadline, commit_deadline_s
+from newsstream.deadline import Deadline, commit_deadline_s, stall_s
 from newsstream.errors import ConfigError
 from newsstream.health import HealthServer
-from newsstream.kafka_clients import make_consumer, make_producer
+from newsstream.kafka_clients import make_consumer, make_producer, transactional_request_lost
 from newsstream.log import fields
 from newsstream.shutdown import Shutdown
 from newsstream.stage import Headers, Output, Stage, StageBase
@@ -44,6 +44,9 @@ __all__ = ["MAX_INPUT_BYTES", "Headers", "Output", "Runner", "RunnerOptions", "S
 
 #: Inputs larger than this go to the DLQ unread (reason ``too_large``).
 MAX_INPUT_BYTES = 2 * 1024 * 1024
+#: A commit slower than this is logged: a broker or coordinator failover is under way (a first
+#: commit after start-up takes up to about 1.7 s on the three-broker cluster).
+SLOW_COMMIT_S = 2.0
 
 
 @dataclass
@@ -59,13 +62,14 @@ class RunnerOptions:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     transaction_timeout_ms: int = 30_000
-    #: The transactional producer's request timeout (kafka-python's default is 30 s). The commit
-    #: deadline derives from it, so a stuck call is noticed in seconds (issue 14: a fixed 60 s made
+    #: The transactional producer's request timeout (kafka-python's default is 30 s). A commit that
+    #: waits with no request queued or in flight for longer than this and a second is stuck and
+    #: ends the process (:func:`newsstream.deadline.stall_s`; issue 14: a fixed 60 s deadline made
     #: the controller-kill chaos scenario recover in 82.6 s).
     request_timeout_ms: int = 5_000
-    #: kafka-python's commit/abort calls wait without a timeout (and can wait forever, see
+    #: kafka-python's commit/abort calls wait without a timeout (and could wait forever, see
     #: newsstream/deadline.py): past this the process exits to be restarted. None = derived from
-    #: request_timeout_ms (:func:`newsstream.deadline.commit_deadline_s`).
+    #: the transaction and request timeouts (:func:`newsstream.deadline.commit_deadline_s`).
     commit_deadline_s: float | None = None
     consumer_overrides: dict[str, Any] = field(default_factory=dict)
     #: The /metrics port (0 = any free one); the CLI sets it from the stage's spec and the environment.
@@ -121,7 +125,10 @@ class Runner:
         self.batches = 0
         self._consumer: Any = None
         self._producer: Any = None
-        self._deadline_s = options.commit_deadline_s or commit_deadline_s(options.request_timeout_ms)
+        self._deadline_s = options.commit_deadline_s or commit_deadline_s(
+            options.request_timeout_ms, options.transaction_timeout_ms
+        )
+        self._stall_s = stall_s(options.request_timeout_ms)
         self._pool = TransformPool(stage, options.workers)
         interval = stage.tick_interval_s
         self._next_tick: float | None = None if interval is None else time.monotonic()
@@ -247,11 +254,16 @@ class Runner:
                     produced[out.topic] = produced.get(out.topic, 0) + 1
                     if out.fetched_at is not None:
                         latencies.append(out.fetched_at)
-            with Deadline(self._deadline_s, "committing the transaction"):
+            committing = time.monotonic()
+            with self._deadline("committing the transaction"):
                 if batch:
                     offsets = {tp: OffsetAndMetadata(recs[-1].offset + 1, "", -1) for tp, recs in batch.items()}
                     self._producer.send_offsets_to_transaction(offsets, self._consumer.group_metadata())
                 self._producer.commit_transaction()
+            commit_s = time.monotonic() - committing
+            if commit_s >= SLOW_COMMIT_S:
+                # Said so an operator (and the fault suite) sees what a broker failover cost.
+                log.warning("slow transaction commit", extra=fields(stage=self.stage.name, seconds=round(commit_s, 1)))
         except ProducerFencedError:
             # Another instance owns our transactional id: we are a zombie. Crash; the supervisor restarts.
             self.metrics.transactions.labels(self.stage.name, "abort").inc()
@@ -278,7 +290,7 @@ class Runner:
             extra=fields(stage=self.stage.name, error=f"{type(exc).__name__}: {exc}"),
         )
         self.metrics.transactions.labels(self.stage.name, "abort").inc()
-        with Deadline(self._deadline_s, "aborting the transaction"):
+        with self._deadline("aborting the transaction"):
             self._producer.abort_transaction()
         for tp, tp_records in batch.items():
             if tp in self._consumer.assignment():
@@ -289,6 +301,13 @@ class Runner:
         if owned:
             self.stage.on_revoked(owned)
             self.stage.on_assigned(owned)
+
+    def _deadline(self, what: str) -> Deadline:
+        """The watch over one commit or abort: the deadline, and the stall of a lost request."""
+        producer = self._producer
+        return Deadline(
+            self._deadline_s, what, stalled=lambda: transactional_request_lost(producer), stall_s=self._stall_s
+        )
 
     def _transform_all(self, records: list[ConsumerRecord]) -> Iterator[list[Output]]:
         """The outputs of each record, in order (DLQ copies for oversized or rejected ones), yielded
