@@ -208,9 +208,10 @@ def rescue(
         texts = [t for t in texts if compare_key(t) not in body_key]
         if not texts:
             continue
-        # the block when it is the notice (a correction box); else only the notice in it (a teaser
+        # the block when it is the notice (a correction box, or mostly notice); else only the notice in it (a teaser
         # card or a byline line that happens to hold one must not bring its other text along)
-        kept = [candidate.text] if sum(map(len, texts)) >= NOTICE_SHARE * len(candidate.text) else texts
+        whole = candidate.boxed or sum(map(len, texts)) >= NOTICE_SHARE * len(candidate.text)
+        kept = [candidate.text] if whole else texts
         before = first_position is not None and candidate.position < first_position
         (top if before else bottom).extend(kept)
         body_key += " " + " ".join(compare_key(t) for t in kept)

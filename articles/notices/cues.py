@@ -43,21 +43,30 @@ def trie_pattern(words: list[str]) -> str:
 
 
 @cache
-def trigger() -> re.Pattern[str]:
-    """Any trigger cue of any language, on lower-cased text."""
-    words = [w for ws in data()["trigger"].values() for w in ws]
-    return re.compile(trie_pattern(words))
+def _trigger_words() -> Any:
+    """An Aho-Corasick automaton of every trigger cue of every language: one pass over the text
+    whatever the number of cues (``re`` over the same ~1,000 words costs 3-10 times more)."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word in sorted({w for ws in data()["trigger"].values() for w in ws}):
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
 
 
 @cache
-def _trigger_patterns() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in data()["trigger_patterns"]))
+def _trigger_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((p["needs"], re.compile(p["re"])) for p in data()["trigger_patterns"])
 
 
 def could_be_notice(text: str) -> bool:
     """Cheap trigger: False when ``text`` holds no cue that a notice needs (then it is not one)."""
     lower = text.lower()
-    return trigger().search(lower) is not None or _trigger_patterns().search(lower) is not None
+    if next(_trigger_words().iter(lower), None) is not None:
+        return True
+    # a pattern is searched only when its literal is there (a substring test is far cheaper than \b…)
+    return any(needs in lower and pattern.search(lower) is not None for needs, pattern in _trigger_patterns())
 
 
 def opens_like_notice(text: str) -> bool:
