@@ -113,3 +113,14 @@ def test_notice_key_ignores_noise_but_not_words() -> None:
         "correction", 'correction:  "x" was wrong'
     )
     assert notice_key("correction", "X was wrong") != notice_key("correction", "Y was wrong")
+
+
+def test_a_notice_about_the_headline_only_is_a_headline_change() -> None:
+    from articles.notices.rules import headline_notice
+
+    assert headline_notice("A Tuesday headline on this story wrongly said the bridge had closed.")
+    assert headline_notice("An earlier headline misstated the number of ferries.")
+    assert headline_notice("The headline “Harbour ferries cut” misrepresented the council's plan.")
+    # the text fixed as well: a correction (the corpus' label rule)
+    assert not headline_notice("The headline and the second paragraph wrongly said the bridge had closed.")
+    assert not headline_notice("An earlier version of this story misstated the number of ferries.")
