@@ -175,6 +175,8 @@ def normalize(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, 
 
     if canonical_in_content and canonical_in_content.lower().startswith(_HTTP):
         canonical: str | None = canonical_url(canonical_in_content)
+    elif url is not None and url == (link or "").strip() and _str(entry.get("canonical_url")):
+        canonical = entry["canonical_url"]  # the producer's, computed once for the article id
     else:
         canonical = canonical_url(url) if url else None
     ident = _str(raw.get("article_id"))

@@ -87,16 +87,22 @@ def canonical_url(url: str) -> str:
 
 
 def article_id(
-    url: str | None, guid: str | None = None, feed_url: str | None = None, *, keep_fragment: bool = False
+    url: str | None,
+    guid: str | None = None,
+    feed_url: str | None = None,
+    *,
+    keep_fragment: bool = False,
+    canonical: str | None = None,
 ) -> str:
     """The stable article id: a hash of the canonical URL, else of the guid scoped by feed.
 
     The id is ``"u:" + 24 hex chars`` (from a URL) or ``"g:" + 24 hex chars`` (from a guid), so
     readers can tell which identity it rests on. ``keep_fragment`` keeps the URL's fragment in the
     id, for feeds whose entries are anchors of one page (see :mod:`producers.identity`).
+    ``canonical`` is ``canonical_url(url)`` when the caller has it already (it is not computed again).
     """
     if url and url.strip().lower().startswith(("http://", "https://")):
-        key = canonical_url(url)
+        key = canonical if canonical is not None else canonical_url(url)
         fragment = url.strip().partition("#")[2]
         if keep_fragment and fragment:
             key += "#" + fragment

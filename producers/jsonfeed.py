@@ -18,7 +18,8 @@ from producers.base import HttpProducer
 from producers.entry_checks import EMPTY_NOTE, MAX_BAD_NOTES, bad_entry_note, has_text
 from producers.feeds import FeedConfig
 from producers.fingerprint import utc_string
-from producers.parse import ParseResult, build_article, feed_block, fetched_at_string, http_block, parse_feed
+from producers.parse import ParseResult, parse_feed
+from producers.raw_article import build_article, feed_block, fetched_at_string, http_block
 from producers.sniff import HTML_ERROR, mismatch_note, sniff, unknown_hint
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"

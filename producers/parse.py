@@ -16,26 +16,44 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import feedparser
 
-from newsstream import __version__
-from newsstream.canonical_url import article_id
 from producers.entry_checks import EMPTY_NOTE, MAX_BAD_NOTES, bad_entry_note, has_text
-from producers.fingerprint import fingerprint, utc_string
-from producers.identity import identity
+from producers.fingerprint import utc_string
+from producers.raw_article import (
+    DEFAULT_PRODUCER,
+    build_article,
+    feed_block,
+    fetched_at_string,
+    http_block,
+    separate_repeats,
+)
+
+#: The RawArticle builders live in :mod:`producers.raw_article`; they stay importable from here.
+__all__ = [
+    "DEFAULT_PRODUCER",
+    "DOCTYPE_SCAN_BYTES",
+    "FeedInfo",
+    "ParseResult",
+    "build_article",
+    "defuse_doctype",
+    "feed_block",
+    "fetched_at_string",
+    "http_block",
+    "parse_feed",
+    "separate_repeats",
+]
 
 #: How far into the body the DOCTYPE pre-check looks (the prolog comes first in any XML document).
 DOCTYPE_SCAN_BYTES = 64 * 1024
 _DOCTYPE_SUBSET = re.compile(rb"(<!DOCTYPE[^\[>]*)\[(.*?)\]\s*>", re.S)
 _ENTITY_DECL = re.compile(rb"<!ENTITY(.*?)>", re.S)
 _UNSAFE_ENTITY = re.compile(rb"SYSTEM|PUBLIC|%|&(?!#)")
-
-DEFAULT_PRODUCER = {"name": "rss", "version": __version__}
 
 
 @dataclass(frozen=True)
@@ -94,48 +112,6 @@ def defuse_doctype(body: bytes) -> tuple[bytes, str | None]:
         return body, None
     cleaned = body[: match.start()] + match.group(1).rstrip() + b">" + body[match.end() :]
     return cleaned, "doctype_entities_removed: external, parameter or nested entity declarations"
-
-
-def _attr(feed: Any, name: str, default: Any = None) -> Any:
-    if feed is None:
-        return default
-    if isinstance(feed, Mapping):
-        return feed.get(name, default)
-    return getattr(feed, name, default)
-
-
-def feed_block(feed: Any, url: str, title: str | None, language: str | None) -> dict[str, Any]:
-    """The RawArticle ``feed`` object: the feed list's facts, the document's title and language."""
-    tags = _attr(feed, "tags", ()) or ()
-    return {
-        "url": url,
-        "title": title,
-        "publisher": _attr(feed, "publisher") or None,
-        "language": _attr(feed, "language") or language or None,
-        "name": _attr(feed, "name") or None,
-        "tags": [str(t) for t in tags],
-    }
-
-
-def http_block(http: Mapping[str, Any] | None, url: str) -> dict[str, Any]:
-    http = http or {}
-    status = http.get("status")
-    return {
-        "status": status if isinstance(status, int) else None,
-        "final_url": http.get("final_url") or url,
-        "etag": http.get("etag") or None,
-        "last_modified": http.get("last_modified") or None,
-    }
-
-
-def fetched_at_string(fetched_at: datetime | None) -> str:
-    """The fetch time in UTC with its milliseconds (``…T03:04:05.123Z``; ``…T03:04:05Z`` when it
-    has none): end-to-end latency is measured from it, and a second is too coarse for that."""
-    moment = fetched_at or datetime.now(UTC)
-    value = utc_string(moment)
-    assert value is not None  # noqa: S101 - a datetime of today is always in range
-    millis = moment.microsecond // 1000
-    return f"{value[:-1]}.{millis:03d}Z" if millis else value
 
 
 def _text(value: Any) -> str | None:
@@ -232,63 +208,6 @@ def _language(entry: Mapping[str, Any], content: list[dict[str, Any]]) -> str | 
     return None
 
 
-def build_article(
-    *,
-    guid: str | None,
-    link: str | None,
-    title: str | None,
-    summary: str | None,
-    content: list[dict[str, Any]],
-    published: dict[str, Any] | None,
-    updated: dict[str, Any] | None,
-    authors: list[str],
-    tags: list[str],
-    enclosures: list[dict[str, Any]],
-    language: str | None,
-    feed_url: str,
-    feed: dict[str, Any],
-    fetched_at: str,
-    http: dict[str, Any],
-    producer: Mapping[str, str],
-    source: str = "feed",
-    guid_is_permalink: bool = False,
-    links: Sequence[str] = (),
-    site: str | None = None,
-) -> dict[str, Any] | None:
-    """A RawArticle dict, or None when the entry has neither link nor guid (no identity).
-
-    The id rests on the entry's own permalink and keeps a fragment the feed uses to tell entries
-    apart (:func:`producers.identity.identity`; ``links`` are the entry's other links, ``site`` the
-    feed's own site)."""
-    if not (link or guid):
-        return None
-    ident_url, keep_fragment = identity(link, guid, guid_is_permalink=guid_is_permalink, links=links, site=site)
-    return {
-        "article_id": article_id(ident_url, guid, feed_url, keep_fragment=keep_fragment),
-        "source": source,
-        "feed": feed,
-        "fetched_at": fetched_at,
-        "http": http,
-        "entry": {
-            "guid": guid,
-            "link": link,
-            "title": title,
-            "summary": summary,
-            "content": content,
-            "published": published,
-            "updated": updated,
-            "authors": authors,
-            "tags": tags,
-            "enclosures": enclosures,
-            "language": language,
-            "fingerprint": fingerprint(
-                title, link, summary, [c["value"] for c in content], updated["raw"] if updated else None
-            ),
-        },
-        "producer": {"name": str(producer["name"]), "version": str(producer["version"])},
-    }
-
-
 def parse_feed(
     body: bytes,
     *,
@@ -373,22 +292,6 @@ def parse_feed(
         entries_bad=bad,
         notes=notes,
     )
-
-
-def separate_repeats(articles: list[dict[str, Any]], feed_url: str) -> None:
-    """Give a later entry of one document that repeats an earlier entry's id with other content
-    an id of its own (the earlier id plus its published time or title): both are in the document at
-    once, so one cannot be a new version of the other. scripting.com lists two posts of one minute
-    under one guid; without this the detector reported one as a content change of the other."""
-    seen: dict[str, str] = {}
-    for article in articles:
-        ident, entry = article["article_id"], article["entry"]
-        first = seen.setdefault(ident, entry["fingerprint"])
-        if first != entry["fingerprint"]:
-            published = entry.get("published") or {}
-            discriminator = published.get("raw") or entry.get("title") or entry["fingerprint"]
-            article["article_id"] = article_id(None, f"{ident}\n{discriminator}", feed_url)
-            seen.setdefault(article["article_id"], entry["fingerprint"])
 
 
 def _entry_article(
