@@ -66,7 +66,10 @@ def could_be_notice(text: str) -> bool:
     if next(_trigger_words().iter(lower), None) is not None:
         return True
     # a pattern is searched only when its literal is there (a substring test is far cheaper than \b…)
-    return any(needs in lower and pattern.search(lower) is not None for needs, pattern in _trigger_patterns())
+    for needs, pattern in _trigger_patterns():
+        if needs in lower and pattern.search(lower) is not None:
+            return True
+    return False
 
 
 def opens_like_notice(text: str) -> bool:
@@ -109,14 +112,30 @@ class Label:
     dated: bool
 
 
-def label_at(text: str, pos: int = 0, *, need_separator: bool = False) -> Label | None:
-    """The label opening ``text`` at ``pos`` ("Correction added 12 March 2019:", "UPDATE 2-"), or None.
+@cache
+def _label_heads() -> tuple[frozenset[str], tuple[str, ...]]:
+    """First three letters of every label word (and of the "latest"/"new" before one); shorter words whole."""
+    words = [*_label_words(), "latest", "new", "última", "dernière", "neueste"]
+    return frozenset(w[:3] for w in words if len(w) >= 3), tuple(w for w in words if len(w) < 3)
+
+
+def label_at(text: str, pos: int = 0, *, need_separator: bool = False, endpos: int | None = None) -> Label | None:
+    """The label opening ``text[pos:endpos]`` ("Correction added 12 March 2019:", "UPDATE 2-"), or None.
 
     Between the label word and its separator only a number, date or time stamp may stand, so "Update your
     passwords now" is not a label. With ``need_separator`` (a label inside a paragraph) the end of text
-    does not count as a separator.
+    does not count as a separator. ``Label.end`` counts from ``pos``.
     """
-    m = _label_re().match(text, pos)
+    end = len(text) if endpos is None else endpos
+    # most calls are at ordinary sentence starts: the first letters rule them out before the regex
+    first = pos
+    while first < end and first - pos < 4 and not (text[first].isalnum() or text[first] == "_"):
+        first += 1
+    heads, short = _label_heads()
+    letters = text[first : first + 3].lower()
+    if letters not in heads and not letters.startswith(short):
+        return None
+    m = _label_re().match(text, pos, end)
     if m is None:
         return None
     sep = m.group("sep")
@@ -133,10 +152,12 @@ def label_at(text: str, pos: int = 0, *, need_separator: bool = False) -> Label 
         )
         if head is None or sep.strip():
             return None
-        return Label(_label_words()[" ".join(m.group("word").lower().split())], m.group("word"), m.start("tail"), True)
+        return Label(
+            _label_words()[" ".join(m.group("word").lower().split())], m.group("word"), m.start("tail") - pos, True
+        )
     kind = _label_words()[" ".join(m.group("word").lower().split())]
     dated = any(ch.isdigit() for ch in tail) or bool(words)
-    return Label(kind, m.group("word"), m.end(), dated)
+    return Label(kind, m.group("word"), m.end() - pos, dated)
 
 
 @cache

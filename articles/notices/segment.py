@@ -66,9 +66,9 @@ def blocks(body: str) -> list[tuple[int, int]]:
 
 def _pieces(body: str, start: int, end: int) -> list[tuple[int, int, Label | None, bool]]:
     """The block cut before every inline label: ``(start, end, label, inline)``."""
-    cuts: list[tuple[int, Label | None, bool]] = [(start, label_at(body[start:end]), False)]
+    cuts: list[tuple[int, Label | None, bool]] = [(start, label_at(body, start, endpos=end), False)]
     for m in _SENTENCE_END.finditer(body, start, end):
-        label = label_at(body[m.end() : end], need_separator=True)
+        label = label_at(body, m.end(), need_separator=True, endpos=end)
         if label is not None and body[m.end()].isupper():  # labels are capitalised; "update:" mid-text is prose
             cuts.append((m.end(), label, True))
     out = []
