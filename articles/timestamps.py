@@ -38,6 +38,7 @@ _RELATIVE = (
 _JOINERS = "at on am pm a.m. p.m. a.m p.m the of"
 ALLOWED = frozenset(f"{_MONTHS} {_DAYS} {_ZONES} {_RELATIVE} {_JOINERS}".split())
 _MAX_CHARS = 120
+_TAIL = re.compile(r" \| |;")
 
 
 def _stamp_word(word: str) -> bool:
@@ -53,7 +54,8 @@ def is_timestamp(text: str) -> bool:
 
     A date may come before the label ("Nov. 20, 2019 Updated: Nov. 20, 2019 1:35 a.m."), and a
     " | Source: …" tail (or a second stamp after ";") is ignored."""
-    text = re.split(r" \| |;", text, maxsplit=1)[0].strip()
+    end = _TAIL.search(text)  # the part before the first " | " or ";" (no copy of a long rest)
+    text = (text[: end.start()] if end is not None else text).strip()
     if len(text) > _MAX_CHARS:
         return False
     label = _LABEL.match(text) or _LABEL_INSIDE.search(text)

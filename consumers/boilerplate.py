@@ -120,14 +120,19 @@ def clean(
     cut_from = (len(paragraphs) + 1) // 2
     in_comments = False
     for index, para in enumerate(paragraphs):
-        stamp = is_timestamp(para)  # "Updated 5:27 am CST, ..." is byline chrome, never a notice
-        notice = is_notice(para) and not stamp
-        if in_comments and not notice:
+        if is_timestamp(para):  # "Updated 5:27 am CST, ..." is byline chrome, never a notice
             continue
-        if stamp:
+        # Whether it reads as a notice matters only where a rule could drop it: in the comment
+        # section, for a short line, or for policy text (most paragraphs are none of these).
+        short, policy = len(para) <= _SHORT, _is_policy(para)
+        if (in_comments or short or policy) and is_notice(para):
+            notice = True
+        elif in_comments:
             continue
+        else:
+            notice = False
         if not notice:
-            if len(para) <= _SHORT:
+            if short:
                 key = _key(para)
                 if index >= cut_from and (key in COMMENT_HEADINGS or _COMMENT_COUNT.match(key)):
                     in_comments = True
@@ -136,7 +141,7 @@ def clean(
                     continue
                 if leading and para.count(" ") < _LEADING_MAX_WORDS and (key in skip_keys or _DATE_ONLY.match(para)):
                     continue
-            if _is_policy(para):
+            if policy:
                 continue
         leading = False
         out.append(para)

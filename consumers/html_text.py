@@ -14,11 +14,12 @@ in Python. A U+2029 already present in the text is a paragraph break anyway.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from typing import Any
 from urllib.parse import urljoin
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser
 
 from articles.notices import could_be_notice
 
@@ -77,8 +78,31 @@ def paragraphs(html: str) -> list[str]:
     return _paragraphs(LexborHTMLParser(_blank_lines_as_breaks(html)))
 
 
+_local = threading.local()
+
+
+def _selector() -> Any:
+    """This thread's CSS engine: selectolax otherwise builds (and frees) one for every document,
+    which costs about as much as parsing a short summary."""
+    selector = getattr(_local, "selector", None)
+    if selector is None:
+        selector = _local.selector = LexborCSSSelector()
+    return selector
+
+
+def _css(node: Any, query: str) -> list[Any]:
+    """``node.css(query)`` through the thread's CSS engine."""
+    found: list[Any] = _selector().find(query, node)
+    return found
+
+
+def _has(node: Any, query: str) -> bool:
+    """``node.css_first(query) is not None``, through the thread's CSS engine."""
+    return bool(_selector().find_first(query, node))
+
+
 def _link_dense(node: Any) -> bool:
-    links = node.css("a")
+    links = _css(node, "a")
     if len(links) < LINK_BLOCK_LINKS:
         return False
     text = len("".join(node.text(deep=True).split()))
@@ -89,14 +113,14 @@ def _link_dense(node: Any) -> bool:
 def _drop_link_blocks(root: Any) -> None:
     """Decompose link-dense blocks, innermost first (reversed document order puts descendants
     before their ancestors, so no removed node is visited again)."""
-    for node in reversed(root.css(_LINK_BLOCKS)):
+    for node in reversed(_css(root, _LINK_BLOCKS)):
         if _link_dense(node):
             node.decompose()
 
 
-def _drop_asides(tree: LexborHTMLParser) -> None:
+def _drop_asides(root: Any) -> None:
     """``<aside>`` is a sidebar unless it holds a notice cue (a correction box is often one)."""
-    for node in tree.css("aside"):
+    for node in _css(root, "aside"):
         if not could_be_notice(node.text(deep=True)):
             node.decompose()
 
@@ -109,15 +133,18 @@ def is_whole_page(html: str) -> bool:
 
 def _paragraphs(tree: LexborHTMLParser) -> list[str]:
     tree.strip_tags(_DROP_TAGS)
-    for node in tree.css(_DROP_SELECTOR):
+    document = tree.root
+    if document is None:
+        return []
+    for node in _css(document, _DROP_SELECTOR):
         node.decompose()
-    _drop_asides(tree)
+    _drop_asides(document)
     root = tree.body or tree.root
     if root is None:
         return []
-    if root.css_first("a") is not None:
+    if _has(root, "a"):
         _drop_link_blocks(root)
-    for node in root.css(_BLOCKS):
+    for node in _css(root, _BLOCKS):
         node.insert_before(_SEP)
         node.insert_after(_SEP)
     # NFC once over the whole text rather than per paragraph (same result: the separator U+2029
@@ -144,7 +171,9 @@ def inline_text(value: str) -> str:
 def _canonical(tree: LexborHTMLParser, html: str, base_url: str | None) -> str | None:
     if "canonical" not in html:
         return None
-    for link in tree.css("link[rel]"):
+    if tree.root is None:
+        return None
+    for link in _css(tree.root, "link[rel]"):
         rel = (link.attributes.get("rel") or "").lower().split()
         href = (link.attributes.get("href") or "").strip()
         if "canonical" in rel and href:
