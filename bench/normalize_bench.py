@@ -86,6 +86,7 @@ def raw_article(i: int, html: str) -> dict[str, Any]:
             "tags": ["Local", "Budget"],
             "enclosures": [],
             "language": None,
+            "canonical_url": f"https://ledger.example/a/{i}",  # the link's, as the producers send it
         },
         "producer": {"name": "bench", "version": "0"},
     }

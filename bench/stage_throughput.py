@@ -49,7 +49,7 @@ def html_article(rng: random.Random, i: int) -> str:
 
 
 def raw_articles(n: int) -> list[dict]:
-    from newsstream.canonical_url import article_id
+    from newsstream.canonical_url import article_id, canonical_url
 
     rng = random.Random(7)
     out = []
@@ -73,6 +73,7 @@ def raw_articles(n: int) -> list[dict]:
                     "authors": ["Desk"],
                     "tags": ["local"],
                     "enclosures": [],
+                    "canonical_url": canonical_url(link),  # as the producers send it (issue 13)
                 },
                 "producer": {"name": "bench", "version": "0"},
             }
