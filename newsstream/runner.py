@@ -33,6 +33,7 @@ from newsstream.errors import ConfigError
 from newsstream.health import HealthServer
 from newsstream.kafka_clients import make_consumer, make_producer, transactional_request_lost
 from newsstream.log import fields
+from newsstream.membership import RejoinWatch, await_partitions
 from newsstream.shutdown import Shutdown
 from newsstream.stage import Headers, Output, Stage, StageBase
 from newsstream.stage_metrics import StageMetrics
@@ -85,6 +86,7 @@ class _Listener(ConsumerRebalanceListener):
         if revoked:
             log.info("partitions revoked", extra=fields(stage=self.runner.stage.name, partitions=_fmt(revoked)))
             self.runner.stage.on_revoked(revoked)
+        self.runner.assigned -= revoked
         self.runner.metrics.ready.labels(self.runner.stage.name).set(0)
 
     def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
@@ -129,6 +131,13 @@ class Runner:
             options.request_timeout_ms, options.transaction_timeout_ms
         )
         self._stall_s = stall_s(options.request_timeout_ms)
+        self._rejoin_watch = RejoinWatch(options.session_timeout_ms)
+        self._rejoins = Counter(
+            "newsstream_consumer_rejoins_total",
+            "Consumers replaced because their rebalance never completed",
+            ["stage"],
+            registry=self.registry,
+        ).labels(stage.name)
         self._pool = TransformPool(stage, options.workers)
         interval = stage.tick_interval_s
         self._next_tick: float | None = None if interval is None else time.monotonic()
@@ -155,16 +164,7 @@ class Runner:
         )
         # Fences a previous incarnation with the same id and aborts its open transaction at once.
         self._producer.init_transactions()
-        self._consumer = make_consumer(
-            self.config.kafka,
-            self.options.group_id,
-            session_timeout_ms=self.options.session_timeout_ms,
-            heartbeat_interval_ms=self.options.heartbeat_interval_ms,
-            max_poll_records=self.options.max_batch,
-            **self.options.consumer_overrides,
-        )
-        _await_partitions(self._consumer, self.stage.input_topics())
-        self._consumer.subscribe(self.stage.input_topics(), listener=_Listener(self))
+        self._consumer = self._subscribed_consumer()
         log.info(
             "stage started",
             extra=fields(
@@ -185,6 +185,31 @@ class Runner:
             if health is not None:
                 health.stop()
         return 0
+
+    def _subscribed_consumer(self) -> Any:
+        consumer = make_consumer(
+            self.config.kafka,
+            self.options.group_id,
+            session_timeout_ms=self.options.session_timeout_ms,
+            heartbeat_interval_ms=self.options.heartbeat_interval_ms,
+            max_poll_records=self.options.max_batch,
+            **self.options.consumer_overrides,
+        )
+        await_partitions(consumer, self.stage.input_topics())
+        consumer.subscribe(self.stage.input_topics(), listener=_Listener(self))
+        self._rejoin_watch.reset()
+        return consumer
+
+    def _renew_consumer(self) -> None:
+        """Replace a consumer stuck in a rebalance (:mod:`newsstream.membership`) by a new one."""
+        log.warning(
+            "the consumer's rebalance has not completed: joining the group again with a new consumer",
+            extra=fields(stage=self.stage.name, seconds=self._rejoin_watch.limit_s),
+        )
+        self._rejoins.inc()
+        self.assigned = set()
+        self._consumer.close(autocommit=False, timeout_ms=5000)
+        self._consumer = self._subscribed_consumer()
 
     def is_ready(self) -> bool:
         return bool(self.assigned)
@@ -209,6 +234,9 @@ class Runner:
         batch: dict[TopicPartition, list[ConsumerRecord]] = self._consumer.poll(
             timeout_ms=timeout_ms, max_records=self.options.max_batch
         )
+        if not batch and self._rejoin_watch.stuck(self._consumer):
+            self._renew_consumer()
+            return 0
         self._update_lag()
         records = sum(len(v) for v in batch.values())
         ticked: list[Output] = []
@@ -381,22 +409,3 @@ def run_stage(stage_factory: Callable[[Config], Stage], config: Config, options:
     shutdown = Shutdown().install()
     stage = stage_factory(config)
     return Runner(stage, config, options, shutdown=shutdown).run()
-
-
-def _await_partitions(consumer: Any, topics: list[str], timeout_s: float = 30.0) -> None:
-    """Wait until the client knows every input topic's partitions (or ``timeout_s`` passed).
-
-    A group whose leader joins before its metadata lists a just-created topic is assigned nothing, and
-    kafka-python looks again only at the next metadata refresh (5 minutes): the stage would sit idle.
-    """
-    deadline = time.monotonic() + timeout_s
-    missing = list(topics)
-    while missing and time.monotonic() < deadline:
-        missing = [t for t in missing if not consumer.partitions_for_topic(t)]
-        if missing:
-            time.sleep(0.5)
-    if missing:
-        log.warning(
-            "input topics have no partitions yet (create them with `newsstream topics create`)",
-            extra=fields(topics=",".join(missing)),
-        )
