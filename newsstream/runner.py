@@ -26,6 +26,7 @@ from kafka.errors import KafkaError, ProducerFencedError
 from kafka.structs import OffsetAndMetadata
 from prometheus_client import CollectorRegistry, Counter
 
+from newsstream import reach
 from newsstream.config import Config
 from newsstream.dead_letters import dead_letter, oversized
 from newsstream.deadline import Deadline, commit_deadline_s, stall_s
@@ -202,12 +203,18 @@ class Runner:
 
     def _renew_consumer(self) -> None:
         """Replace a consumer stuck in a rebalance (:mod:`newsstream.membership`) by a new one."""
+        try:
+            reach.check(self.config.kafka.bootstrap_servers)
+        except ConfigError:  # the cluster is down, not the client stuck: the rebalance ends when it is back
+            self._rejoin_watch.reset()
+            return
         log.warning(
             "the consumer's rebalance has not completed: joining the group again with a new consumer",
             extra=fields(stage=self.stage.name, seconds=self._rejoin_watch.limit_s),
         )
         self._rejoins.inc()
         self.assigned = set()
+        # the stuck member leaves first (a new member beside it would wait for it in the rebalance)
         self._consumer.close(autocommit=False, timeout_ms=5000)
         self._consumer = self._subscribed_consumer()
 
