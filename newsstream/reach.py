@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from newsstream.errors import ConfigError
@@ -71,32 +73,49 @@ def diagnose(bootstrap_servers: str, timeout_s: float = CONNECT_TIMEOUT_S) -> st
     return ""
 
 
-def describe(bootstrap: str, timeout_s: float = 3.0) -> dict[str, Any] | None:
-    """What answers at ``bootstrap``: cluster id, brokers and the protocol version it speaks
-    (e.g. ``4.3``), or None when nothing answers a metadata request."""
+@contextmanager
+def quiet_admin(bootstrap: str, timeout_s: float = 3.0, **client_options: Any) -> Iterator[Any]:
+    """A KafkaAdminClient for ``bootstrap``, or None when nothing answers TCP (no 30 s bootstrap wait);
+    kafka-python's own log is silenced meanwhile (a refused connection is the expected answer while a
+    broker starts). Kafka and socket errors inside the block propagate; the client is always closed."""
     from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
 
     if all(probe(address, timeout_s) is not None for address in bootstrap.split(",")):
-        return None  # no TCP answer: skip kafka-python's 30 s bootstrap wait
+        yield None
+        return
     kafka_log = logging.getLogger("kafka")
     level = kafka_log.level
     kafka_log.setLevel(logging.CRITICAL)
     admin = None
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap.split(","), request_timeout_ms=int(timeout_s * 1000), client_id="newsstream-dev"
+            bootstrap_servers=bootstrap.split(","),
+            request_timeout_ms=int(timeout_s * 1000),
+            client_id="newsstream-dev",
+            **client_options,
         )
-        cluster = admin.describe_cluster()
-        version = admin._client.check_version()  # noqa: SLF001 - the public API has no version query
-        return {
-            "cluster_id": cluster.get("cluster_id"),
-            "brokers": [f"{b['host']}:{b['port']}" for b in cluster.get("brokers", [])],
-            "version": ".".join(str(v) for v in version) if version else "?",
-        }
-    except (KafkaError, OSError):
-        return None
+        yield admin
     finally:
         if admin is not None:
             admin.close()
         kafka_log.setLevel(level)
+
+
+def describe(bootstrap: str, timeout_s: float = 3.0) -> dict[str, Any] | None:
+    """What answers at ``bootstrap``: cluster id, brokers and the protocol version it speaks
+    (e.g. ``4.3``), or None when nothing answers a metadata request."""
+    from kafka.errors import KafkaError
+
+    try:
+        with quiet_admin(bootstrap, timeout_s) as admin:
+            if admin is None:
+                return None
+            cluster = admin.describe_cluster()
+            version = admin._client.check_version()  # noqa: SLF001 - the public API has no version query
+            return {
+                "cluster_id": cluster.get("cluster_id"),
+                "brokers": [f"{b['host']}:{b['port']}" for b in cluster.get("brokers", [])],
+                "version": ".".join(str(v) for v in version) if version else "?",
+            }
+    except (KafkaError, OSError):
+        return None

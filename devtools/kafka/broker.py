@@ -56,34 +56,18 @@ def _exited(node: Node) -> bool:
 
 def answers(bootstrap: str, timeout_s: float = 3.0, **client_options: Any) -> bool:
     """True when a metadata round trip to ``bootstrap`` succeeds (``client_options``: e.g. SASL)."""
-    from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    from newsstream.reach import probe
+    from newsstream.reach import quiet_admin
 
-    if all(probe(address, timeout_s) is not None for address in bootstrap.split(",")):
-        return False  # no TCP answer (unresolvable, refused): skip kafka-python's 30 s bootstrap wait
-
-    # A refused connection is the expected answer while a broker starts; keep it out of the log.
-    kafka_log = logging.getLogger("kafka")
-    level = kafka_log.level
-    kafka_log.setLevel(logging.CRITICAL)
-    admin = None
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap.split(","),
-            request_timeout_ms=int(timeout_s * 1000),
-            client_id="newsstream-dev",
-            **client_options,
-        )
-        admin.list_topics()
-        return True
+        with quiet_admin(bootstrap, timeout_s, **client_options) as admin:
+            if admin is None:
+                return False
+            admin.list_topics()
+            return True
     except (KafkaError, OSError):
         return False
-    finally:
-        if admin is not None:
-            admin.close()
-        kafka_log.setLevel(level)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
